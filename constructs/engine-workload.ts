@@ -1,0 +1,94 @@
+import { ApiObject, Names } from 'cdk8s';
+import { Construct } from 'constructs';
+import { dependencyEndpoints } from './dependency-endpoints';
+import { EngineDeployments } from './engine-deployments';
+import { enginePodTemplate } from './engine-pod-template';
+import { EngineRollout } from './engine-rollout';
+import { EngineScaling, ScaleTarget } from './engine-scaling';
+import { EngineService } from './engine-service';
+import { EnvironmentSpec, WorkloadKind } from './environment-spec';
+import { CANARY_NAME, ENGINE_NAME, PART_OF, STABLE_NAME } from './identity';
+import { NetworkPolicies } from './network-policies';
+
+export interface EngineWorkloadProps {
+  readonly spec: EnvironmentSpec;
+}
+
+/**
+ * Everything that runs the engine in one namespace: the workload (a Rollout, or
+ * stable and canary Deployments), its Services, ServiceAccount, disruption
+ * budget, autoscaler and network policies.
+ */
+export class EngineWorkload extends Construct {
+  public readonly workload: WorkloadKind;
+  /** Labels that select every engine pod, stable and canary. */
+  public readonly selector: Readonly<Record<string, string>>;
+
+  public constructor(scope: Construct, id: string, props: EngineWorkloadProps) {
+    super(scope, id);
+    const { spec } = props;
+    const namespace = spec.namespace;
+    this.workload = spec.delivery.workload ?? WorkloadKind.ROLLOUT;
+    this.selector = {
+      'app.kubernetes.io/name': ENGINE_NAME,
+      'app.kubernetes.io/instance': Names.toLabelValue(this),
+    };
+    const podLabels = { ...this.selector, 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/component': 'search' };
+
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: ENGINE_NAME, namespace },
+      // The engine never talks to the Kubernetes API.
+      automountServiceAccountToken: false,
+    });
+
+    new EngineService(this, 'Service', { name: ENGINE_NAME, namespace, selector: this.selector });
+    const templateOptions = { spec, labels: podLabels, selector: this.selector, serviceAccountName: ENGINE_NAME };
+    let target: ScaleTarget;
+    if (this.workload === WorkloadKind.ROLLOUT) {
+      const stable = new EngineService(this, 'StableService', { name: STABLE_NAME, namespace, selector: this.selector });
+      const canary = new EngineService(this, 'CanaryService', { name: CANARY_NAME, namespace, selector: this.selector });
+      const rollout = new EngineRollout(this, 'Rollout', {
+        namespace,
+        replicas: spec.replicas,
+        selector: this.selector,
+        template: enginePodTemplate({ ...templateOptions, image: spec.image }),
+        canary: spec.delivery.canary,
+        stableServiceName: stable.name,
+        canaryServiceName: canary.name,
+      });
+      target = { apiVersion: EngineRollout.API_VERSION, kind: EngineRollout.KIND, name: rollout.name };
+    } else {
+      const candidate = spec.delivery.canaryImage;
+      const firstWeight = spec.delivery.canary.steps[0].weight;
+      const deployments = new EngineDeployments(this, 'Deployments', {
+        namespace,
+        selector: this.selector,
+        stable: { replicas: spec.replicas, template: enginePodTemplate({ ...templateOptions, image: spec.image }) },
+        canary: {
+          // Replica share approximates the first step's traffic weight.
+          replicas: candidate === undefined ? 0 : Math.max(1, Math.round((spec.replicas * firstWeight) / 100)),
+          template: enginePodTemplate({ ...templateOptions, image: candidate ?? spec.image }),
+        },
+      });
+      target = { apiVersion: 'apps/v1', kind: 'Deployment', name: deployments.stableName };
+    }
+
+    new EngineScaling(this, 'Scaling', {
+      namespace,
+      selector: this.selector,
+      target,
+      autoscaling: spec.autoscaling,
+      maxUnavailable: spec.maxUnavailable,
+    });
+
+    new NetworkPolicies(this, 'NetworkPolicies', {
+      namespace,
+      engineSelector: this.selector,
+      ingressNamespace: spec.network?.ingressNamespace,
+      monitoringNamespace: spec.network?.monitoringNamespace,
+      dependencies: dependencyEndpoints(spec.dependencies),
+    });
+  }
+}

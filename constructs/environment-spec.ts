@@ -1,0 +1,176 @@
+import { Duration } from 'cdk8s';
+import { ContainerResources } from 'cdk8s-plus-27';
+import { SloOverrides } from '../monitoring/slo';
+
+/**
+ * One environment of search-ops: everything that differs between dev, staging and prod.
+ * Plain data; `validateEnvironments` checks it before any construct is created.
+ */
+export interface EnvironmentSpec {
+  /** Short name, also the folder under `dist/` (`dist/<name>/`). */
+  readonly name: string;
+  readonly namespace: string;
+  /**
+   * A production environment must survive the loss of a pod: at least 2 replicas.
+   * @default false
+   */
+  readonly production?: boolean;
+  readonly image: ImageSpec;
+  /** Initial replica count; the HorizontalPodAutoscaler owns it afterwards. */
+  readonly replicas: number;
+  readonly resources: WorkloadResources;
+  readonly autoscaling: AutoscalingSpec;
+  readonly dependencies: DependenciesSpec;
+  readonly delivery: DeliverySpec;
+  /**
+   * Pods that voluntary evictions (node drains, upgrades) may take down at once.
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+  /** @default - the defaults of NetworkSpec */
+  readonly network?: NetworkSpec;
+  /**
+   * Overrides of the SLO defaults of DESIGN.md.
+   * @default - the prod objectives
+   */
+  readonly slo?: SloOverrides;
+}
+
+export interface ImageSpec {
+  /** Registry and repository, without tag: `registry.example.com/search/engine`. */
+  readonly repository: string;
+  /** A pinned tag; `latest` is refused. */
+  readonly tag: string;
+  /**
+   * Content digest (`sha256:...`); when set, the image is pulled by digest.
+   * @default - pulled by tag
+   */
+  readonly digest?: string;
+}
+
+export interface WorkloadResources {
+  /** The C++ search engine container. */
+  readonly engine: ContainerResources;
+  /** The health server sidecar. */
+  readonly health: ContainerResources;
+}
+
+/**
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ */
+export interface AutoscalingSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilization, in percent of the request, that the autoscaler aims for.
+   * @default 70
+   */
+  readonly targetCpuUtilization?: number;
+}
+
+/** A key of an existing Secret; search-ops never creates or reads the Secret itself. */
+export interface SecretKeyReference {
+  readonly name: string;
+  readonly key: string;
+}
+
+export interface MongoDbDependency {
+  /** The Secret key that holds the full MongoDB connection string. */
+  readonly uriSecret: SecretKeyReference;
+  /** Port that egress is opened to. */
+  readonly port: number;
+  /**
+   * Namespace of an in-cluster MongoDB; egress is restricted to it.
+   * @default - any destination on `port` (a managed service outside the cluster)
+   */
+  readonly namespace?: string;
+}
+
+export interface RedisDependency {
+  readonly host: string;
+  readonly port: number;
+  /** @default - any destination on `port` */
+  readonly namespace?: string;
+}
+
+export interface EmbeddingDependency {
+  /** Base URL of the embedding-model service; its port opens egress. */
+  readonly url: string;
+  /** @default - any destination on the URL's port */
+  readonly namespace?: string;
+}
+
+export interface DependenciesSpec {
+  readonly mongodb: MongoDbDependency;
+  readonly redis: RedisDependency;
+  readonly embedding: EmbeddingDependency;
+}
+
+/** How new versions reach the cluster. */
+export const WorkloadKind = {
+  /** An Argo Rollouts Rollout with a canary strategy. */
+  ROLLOUT: 'rollout',
+  /** For clusters without Argo Rollouts: `search-engine-stable` and `search-engine-canary` Deployments. */
+  DEPLOYMENTS: 'deployments',
+} as const;
+export type WorkloadKind = (typeof WorkloadKind)[keyof typeof WorkloadKind];
+
+export interface CanaryStep {
+  /** Share of traffic, in percent, sent to the canary during this step. */
+  readonly weight: number;
+  /**
+   * How long to hold the weight before the next step.
+   * @default - wait for a manual promotion
+   */
+  readonly pause?: Duration;
+}
+
+/** @see https://argo-rollouts.readthedocs.io/en/stable/features/canary/ */
+export interface CanaryPolicy {
+  readonly steps: readonly CanaryStep[];
+  /**
+   * How long the aborted canary's pods stay up for diagnosis.
+   * @default Duration.seconds(30)
+   */
+  readonly abortScaleDownDelay?: Duration;
+  /**
+   * A rollout that makes no progress for this long is aborted.
+   * @default Duration.minutes(10)
+   */
+  readonly progressDeadline?: Duration;
+}
+
+export interface DeliverySpec {
+  /** @default WorkloadKind.ROLLOUT */
+  readonly workload?: WorkloadKind;
+  readonly canary: CanaryPolicy;
+  /**
+   * Deployments workload only: the candidate image run by `search-engine-canary`.
+   * @default - no candidate: the canary Deployment is scaled to zero
+   */
+  readonly canaryImage?: ImageSpec;
+}
+
+export interface NetworkSpec {
+  /**
+   * Namespace of the ingress controller, the only source of search traffic.
+   * @default 'ingress-nginx'
+   */
+  readonly ingressNamespace?: string;
+  /**
+   * Namespace of Prometheus, the only client of the metrics and health ports.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+}
+
+/** Where Argo CD finds `dist/` and where it runs. */
+export interface GitOpsSpec {
+  readonly repoUrl: string;
+  /** @default 'main' */
+  readonly targetRevision?: string;
+  /** @default 'argocd' */
+  readonly argoCdNamespace?: string;
+  /** @default 'search-ops' */
+  readonly project?: string;
+}

@@ -1,0 +1,97 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { EnvironmentSpec, GitOpsSpec, WorkloadResources } from './environment-spec';
+
+/** The one place where environments are declared. */
+
+const IMAGE_REPOSITORY = 'registry.example.com/search/engine';
+
+const SMALL_RESOURCES: WorkloadResources = {
+  engine: {
+    cpu: { request: Cpu.millis(250), limit: Cpu.millis(1000) },
+    memory: { request: Size.mebibytes(512), limit: Size.mebibytes(1024) },
+  },
+  health: {
+    cpu: { request: Cpu.millis(50), limit: Cpu.millis(200) },
+    memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+  },
+};
+
+const PROD_RESOURCES: WorkloadResources = {
+  engine: {
+    cpu: { request: Cpu.units(2), limit: Cpu.units(4) },
+    memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) },
+  },
+  health: {
+    cpu: { request: Cpu.millis(100), limit: Cpu.millis(250) },
+    memory: { request: Size.mebibytes(96), limit: Size.mebibytes(192) },
+  },
+};
+
+function dependencies(namespace: string): EnvironmentSpec['dependencies'] {
+  return {
+    mongodb: { uriSecret: { name: 'search-engine-mongodb', key: 'uri' }, port: 27017, namespace: `${namespace}-data` },
+    redis: { host: `redis.${namespace}-data.svc.cluster.local`, port: 6379, namespace: `${namespace}-data` },
+    embedding: { url: 'http://embedding.ml-serving.svc.cluster.local:8000', namespace: 'ml-serving' },
+  };
+}
+
+export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
+  {
+    name: 'dev',
+    namespace: 'search-dev',
+    image: { repository: IMAGE_REPOSITORY, tag: '1.8.0' },
+    replicas: 1,
+    resources: SMALL_RESOURCES,
+    autoscaling: { minReplicas: 1, maxReplicas: 2 },
+    dependencies: dependencies('search-dev'),
+    delivery: {
+      canary: { steps: [{ weight: 50, pause: Duration.minutes(1) }] },
+    },
+    slo: { availability: { objective: 0.99 }, latency: { objective: 0.95 } },
+  },
+  {
+    name: 'staging',
+    namespace: 'search-staging',
+    image: { repository: IMAGE_REPOSITORY, tag: '1.8.0' },
+    replicas: 2,
+    resources: SMALL_RESOURCES,
+    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    dependencies: dependencies('search-staging'),
+    delivery: {
+      canary: {
+        steps: [
+          { weight: 20, pause: Duration.minutes(2) },
+          { weight: 50, pause: Duration.minutes(2) },
+        ],
+      },
+    },
+    slo: { availability: { objective: 0.995 } },
+  },
+  {
+    name: 'prod',
+    namespace: 'search-prod',
+    production: true,
+    image: { repository: IMAGE_REPOSITORY, tag: '1.7.3' },
+    replicas: 6,
+    resources: PROD_RESOURCES,
+    autoscaling: { minReplicas: 6, maxReplicas: 24, targetCpuUtilization: 65 },
+    dependencies: dependencies('search-prod'),
+    delivery: {
+      canary: {
+        steps: [
+          { weight: 5, pause: Duration.minutes(5) },
+          { weight: 25, pause: Duration.minutes(10) },
+          { weight: 50, pause: Duration.minutes(10) },
+          { weight: 75, pause: Duration.minutes(10) },
+        ],
+        abortScaleDownDelay: Duration.minutes(5),
+        progressDeadline: Duration.minutes(15),
+      },
+    },
+  },
+];
+
+export const GITOPS: GitOpsSpec = {
+  repoUrl: 'https://git.example.com/platform/search-ops.git',
+};

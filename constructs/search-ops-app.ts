@@ -1,0 +1,99 @@
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { App, YamlOutputType } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { ConfigError } from './config-error';
+import { EnvironmentChart } from './environment-chart';
+import { EnvironmentSpec, GitOpsSpec } from './environment-spec';
+import { GitOpsChart } from './gitops';
+import { KubeObject, writeHelmChart } from './helm-chart';
+import { validateEnvironments } from './spec-validation';
+
+export interface SearchOpsAppProps {
+  readonly environments: readonly EnvironmentSpec[];
+  readonly gitops: GitOpsSpec;
+  /** @default 'dist' */
+  readonly outdir?: string;
+  /**
+   * The environment the Helm chart renders with its default values.
+   * @default 'prod'
+   */
+  readonly helmEnvironment?: string;
+  /** @default '0.1.0' */
+  readonly chartVersion?: string;
+}
+
+/** Folders of `dist/` that are not environments. */
+export const RESERVED_FOLDERS = [GitOpsChart.FOLDER, 'helm', 'monitoring'] as const;
+export const HELM_CHART_NAME = 'search-ops';
+
+/**
+ * The search-ops app: one chart per environment and the Argo CD chart.
+ * `synth()` writes into a staging folder and swaps it for `outdir` only when
+ * everything succeeded, so a failing synth leaves `outdir` as it was.
+ */
+export class SearchOpsApp extends App {
+  public readonly distDir: string;
+  public readonly environments: readonly EnvironmentChart[];
+  private readonly helmEnvironment: string;
+  private readonly chartVersion: string;
+
+  public constructor(props: SearchOpsAppProps) {
+    const distDir = resolve(props.outdir ?? 'dist');
+    super({ outdir: `${distDir}.staging-${process.pid}`, yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE });
+    validateEnvironments(props.environments);
+    this.helmEnvironment = props.helmEnvironment ?? 'prod';
+    checkFolders(props.environments, this.helmEnvironment);
+    this.distDir = distDir;
+    this.chartVersion = props.chartVersion ?? '0.1.0';
+    this.environments = props.environments.map((spec) => new EnvironmentChart(this, { spec }));
+    new GitOpsChart(this, { gitops: props.gitops, environments: this.environments, distPath: basename(distDir) });
+  }
+
+  public synth(): void {
+    rmSync(this.outdir, { recursive: true, force: true });
+    try {
+      super.synth();
+      const helmChart = this.environments.find((chart) => chart.spec.name === this.helmEnvironment)!;
+      writeHelmChart(join(this.outdir, 'helm', HELM_CHART_NAME), {
+        name: HELM_CHART_NAME,
+        version: this.chartVersion,
+        spec: helmChart.spec,
+        files: readObjects(join(this.outdir, helmChart.spec.name)),
+      });
+      swapDirectory(this.outdir, this.distDir);
+    } finally {
+      rmSync(this.outdir, { recursive: true, force: true });
+    }
+  }
+}
+
+function checkFolders(environments: readonly EnvironmentSpec[], helmEnvironment: string): void {
+  const problems: string[] = [];
+  for (const env of environments) {
+    if ((RESERVED_FOLDERS as readonly string[]).includes(env.name)) {
+      problems.push(`environment '${env.name}': 'name' ('${env.name}') is reserved for a folder of generated output (${RESERVED_FOLDERS.join(', ')})`);
+    }
+  }
+  if (!environments.some((env) => env.name === helmEnvironment)) {
+    problems.push(`'helmEnvironment' ('${helmEnvironment}') must name a declared environment`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The objects of each synthesized file of one folder, in file-name order. */
+function readObjects(folder: string): Map<string, KubeObject[]> {
+  const files = new Map<string, KubeObject[]>();
+  for (const file of readdirSync(folder).sort()) {
+    files.set(file, parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((doc) => doc.toJS()));
+  }
+  return files;
+}
+
+/** Replaces `target` by `staging` with two renames in one parent folder. */
+function swapDirectory(staging: string, target: string): void {
+  const previous = join(dirname(target), `.${basename(target)}.previous-${process.pid}`);
+  if (existsSync(target)) renameSync(target, previous);
+  renameSync(staging, target);
+  rmSync(previous, { recursive: true, force: true });
+}

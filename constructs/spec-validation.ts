@@ -1,0 +1,194 @@
+import { Duration } from 'cdk8s';
+import { ContainerResources } from 'cdk8s-plus-27';
+import { ConfigError, show } from './config-error';
+import { EnvironmentSpec, ImageSpec, WorkloadKind } from './environment-spec';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Collects the problems of one field at a time, each a complete sentence. */
+class Problems {
+  public readonly list: string[] = [];
+  public constructor(private readonly env: string) {}
+
+  public add(field: string, value: unknown, rule: string): void {
+    this.list.push(`environment '${this.env}': '${field}' (${show(value)}) ${rule}`);
+  }
+
+  public check(ok: boolean, field: string, value: unknown, rule: string): boolean {
+    if (!ok) this.add(field, value, rule);
+    return ok;
+  }
+
+  public integerAtLeast(field: string, value: number, min: number, why = ''): void {
+    this.check(Number.isInteger(value) && value >= min, field, value, `must be an integer of at least ${min}${why}`);
+  }
+
+  public between(field: string, value: number, min: number, max: number): void {
+    this.check(Number.isInteger(value) && value >= min && value <= max, field, value, `must be an integer between ${min} and ${max}`);
+  }
+
+  public dnsLabel(field: string, value: string | undefined): void {
+    if (value === undefined) return;
+    this.check(DNS_LABEL.test(value), field, value, 'must be a DNS label: lower-case letters, digits and \'-\', at most 63 characters');
+  }
+}
+
+/**
+ * Validates every environment and the set of them; throws one ConfigError that
+ * lists every problem found, before anything is constructed or written.
+ */
+export function validateEnvironments(environments: readonly EnvironmentSpec[]): void {
+  const problems: string[] = [];
+  if (environments.length === 0) problems.push('\'environments\' ([]) must declare at least one environment');
+  environments.forEach((env) => problems.push(...environmentProblems(env)));
+  problems.push(...uniquenessProblems(environments));
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+function uniquenessProblems(environments: readonly EnvironmentSpec[]): string[] {
+  const problems: string[] = [];
+  const byName = new Map<string, string>();
+  const byNamespace = new Map<string, string>();
+  for (const env of environments) {
+    const sameName = byName.get(env.name);
+    if (sameName !== undefined) {
+      problems.push(`environment '${env.name}': 'name' (${show(env.name)}) is declared twice; environment names must be unique`);
+    }
+    const sameNamespace = byNamespace.get(env.namespace);
+    if (sameNamespace !== undefined && sameName === undefined) {
+      problems.push(`environment '${env.name}': 'namespace' (${show(env.namespace)}) is already used by environment '${sameNamespace}'; namespaces must be unique`);
+    }
+    byName.set(env.name, env.name);
+    byNamespace.set(env.namespace, env.name);
+  }
+  return problems;
+}
+
+export function environmentProblems(env: EnvironmentSpec): string[] {
+  const p = new Problems(env.name);
+  p.dnsLabel('name', env.name);
+  p.dnsLabel('namespace', env.namespace);
+  checkImage(p, 'image', env.image);
+  checkReplicas(p, env);
+  for (const container of ['engine', 'health'] as const) {
+    checkResources(p, `resources.${container}`, env.resources[container]);
+  }
+  checkDependencies(p, env);
+  checkDelivery(p, env);
+  p.dnsLabel('network.ingressNamespace', env.network?.ingressNamespace);
+  p.dnsLabel('network.monitoringNamespace', env.network?.monitoringNamespace);
+  for (const sli of ['availability', 'latency', 'freshness'] as const) {
+    const objective = env.slo?.[sli]?.objective;
+    if (objective !== undefined) {
+      p.check(objective > 0 && objective < 1, `slo.${sli}.objective`, objective, 'must be between 0 and 1, both excluded');
+    }
+  }
+  return p.list;
+}
+
+function checkImage(p: Problems, field: string, image: ImageSpec): void {
+  const lastSegment = image.repository.split('/').pop() ?? '';
+  p.check(image.repository.length > 0, `${field}.repository`, image.repository, 'must name the image repository');
+  p.check(!lastSegment.includes(':') && !image.repository.includes('@'), `${field}.repository`, image.repository,
+    `must not carry a tag or digest; set '${field}.tag' and '${field}.digest' instead`);
+  if (image.tag === '') {
+    p.add(`${field}.tag`, image.tag, 'must be a pinned tag, not empty');
+  } else if (image.tag === 'latest') {
+    p.add(`${field}.tag`, image.tag, 'must be a pinned tag, not \'latest\', so that every rollout is reproducible');
+  } else {
+    p.check(IMAGE_TAG.test(image.tag), `${field}.tag`, image.tag, `must match ${IMAGE_TAG}`);
+  }
+  if (image.digest !== undefined) {
+    p.check(IMAGE_DIGEST.test(image.digest), `${field}.digest`, image.digest, `must match ${IMAGE_DIGEST}`);
+  }
+}
+
+function checkReplicas(p: Problems, env: EnvironmentSpec): void {
+  const { minReplicas, maxReplicas, targetCpuUtilization } = env.autoscaling;
+  p.integerAtLeast('replicas', env.replicas, 1);
+  p.integerAtLeast('autoscaling.minReplicas', minReplicas, 1);
+  p.check(minReplicas <= maxReplicas, 'autoscaling.minReplicas', minReplicas,
+    `must not exceed 'autoscaling.maxReplicas' (${maxReplicas})`);
+  p.check(env.replicas >= minReplicas && env.replicas <= maxReplicas, 'replicas', env.replicas,
+    `must be between 'autoscaling.minReplicas' (${minReplicas}) and 'autoscaling.maxReplicas' (${maxReplicas})`);
+  if (targetCpuUtilization !== undefined) p.between('autoscaling.targetCpuUtilization', targetCpuUtilization, 1, 100);
+  if (env.production === true) {
+    p.check(env.replicas >= 2, 'replicas', env.replicas, 'must be at least 2 in a production environment, so that losing one pod is not an outage');
+    p.check(minReplicas >= 2, 'autoscaling.minReplicas', minReplicas, 'must be at least 2 in a production environment, so that losing one pod is not an outage');
+  }
+  const maxUnavailable = env.maxUnavailable ?? 1;
+  p.check(Number.isInteger(maxUnavailable) && maxUnavailable >= 1, 'maxUnavailable', maxUnavailable,
+    'must be an integer of at least 1: a PodDisruptionBudget allowing no disruption blocks every node drain');
+}
+
+function millicores(amount: string): number {
+  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+}
+
+function checkResources(p: Problems, field: string, resources: ContainerResources): void {
+  const pairs = [
+    ['cpu', resources.cpu?.request && millicores(resources.cpu.request.amount), resources.cpu?.limit && millicores(resources.cpu.limit.amount)],
+    ['memory', resources.memory?.request?.toKibibytes(), resources.memory?.limit?.toKibibytes()],
+  ] as const;
+  for (const [kind, request, limit] of pairs) {
+    const ok = p.check(request !== undefined && limit !== undefined, `${field}.${kind}`, request === undefined ? undefined : 'partial',
+      'must set both a request and a limit: every container needs them');
+    if (ok && request !== undefined && limit !== undefined) {
+      p.check(request > 0, `${field}.${kind}.request`, request, 'must be greater than zero');
+      p.check(request <= limit, `${field}.${kind}.request`, request, `must not exceed the limit (${limit})`);
+    }
+  }
+}
+
+function checkDependencies(p: Problems, env: EnvironmentSpec): void {
+  const { mongodb, redis, embedding } = env.dependencies;
+  const secret = mongodb.uriSecret;
+  p.check(DNS_SUBDOMAIN.test(secret.name), 'dependencies.mongodb.uriSecret.name', secret.name,
+    'must name an existing Secret that holds the MongoDB connection string');
+  p.check(SECRET_KEY.test(secret.key), 'dependencies.mongodb.uriSecret.key', secret.key,
+    'must name the key of that Secret: letters, digits, \'-\', \'_\' or \'.\'');
+  p.between('dependencies.mongodb.port', mongodb.port, 1, 65535);
+  p.check(DNS_SUBDOMAIN.test(redis.host), 'dependencies.redis.host', redis.host, 'must be a DNS name');
+  p.between('dependencies.redis.port', redis.port, 1, 65535);
+  p.check(isHttpUrl(embedding.url), 'dependencies.embedding.url', embedding.url, 'must be an http:// or https:// URL');
+  p.dnsLabel('dependencies.mongodb.namespace', mongodb.namespace);
+  p.dnsLabel('dependencies.redis.namespace', redis.namespace);
+  p.dnsLabel('dependencies.embedding.namespace', embedding.namespace);
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+function checkDelivery(p: Problems, env: EnvironmentSpec): void {
+  const { canary, canaryImage, workload } = env.delivery;
+  if (p.check(canary.steps.length > 0, 'delivery.canary.steps', [], 'must contain at least one step')) {
+    canary.steps.forEach((step, i) => {
+      const field = `delivery.canary.steps[${i}].weight`;
+      p.between(field, step.weight, 1, 100);
+      const previous = canary.steps[i - 1]?.weight;
+      if (previous !== undefined) {
+        p.check(step.weight > previous, field, step.weight, `must be greater than the previous step's weight (${previous})`);
+      }
+    });
+  }
+  positive(p, 'delivery.canary.progressDeadline', canary.progressDeadline);
+  if (canaryImage !== undefined) {
+    p.check(workload === WorkloadKind.DEPLOYMENTS, 'delivery.canaryImage', canaryImage.tag,
+      `applies only to the '${WorkloadKind.DEPLOYMENTS}' workload; a Rollout takes its candidate from 'image'`);
+    checkImage(p, 'delivery.canaryImage', canaryImage);
+  }
+}
+
+function positive(p: Problems, field: string, duration: Duration | undefined): void {
+  if (duration === undefined) return;
+  p.check(duration.toSeconds() > 0, field, `${duration.toSeconds()}s`, 'must be longer than zero');
+}
