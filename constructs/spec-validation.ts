@@ -1,5 +1,5 @@
-import { Duration } from 'cdk8s';
-import { ContainerResources } from 'cdk8s-plus-27';
+import { Duration, Size } from 'cdk8s';
+import { ContainerResources, Cpu } from 'cdk8s-plus-27';
 import { ConfigError, show } from './config-error';
 import { EnvironmentSpec, ImageSpec, WorkloadKind } from './environment-spec';
 
@@ -51,19 +51,17 @@ export function validateEnvironments(environments: readonly EnvironmentSpec[]): 
 
 function uniquenessProblems(environments: readonly EnvironmentSpec[]): string[] {
   const problems: string[] = [];
-  const byName = new Map<string, string>();
-  const byNamespace = new Map<string, string>();
+  const names = new Set<string>();
+  const namespaceOwners = new Map<string, string>();
   for (const env of environments) {
-    const sameName = byName.get(env.name);
-    if (sameName !== undefined) {
+    const owner = namespaceOwners.get(env.namespace);
+    if (names.has(env.name)) {
       problems.push(`environment '${env.name}': 'name' (${show(env.name)}) is declared twice; environment names must be unique`);
+    } else if (owner !== undefined) {
+      problems.push(`environment '${env.name}': 'namespace' (${show(env.namespace)}) is already used by environment '${owner}'; namespaces must be unique`);
     }
-    const sameNamespace = byNamespace.get(env.namespace);
-    if (sameNamespace !== undefined && sameName === undefined) {
-      problems.push(`environment '${env.name}': 'namespace' (${show(env.namespace)}) is already used by environment '${sameNamespace}'; namespaces must be unique`);
-    }
-    byName.set(env.name, env.name);
-    byNamespace.set(env.namespace, env.name);
+    names.add(env.name);
+    namespaceOwners.set(env.namespace, env.name);
   }
   return problems;
 }
@@ -113,7 +111,7 @@ function checkReplicas(p: Problems, env: EnvironmentSpec): void {
   p.integerAtLeast('autoscaling.minReplicas', minReplicas, 1);
   p.check(minReplicas <= maxReplicas, 'autoscaling.minReplicas', minReplicas,
     `must not exceed 'autoscaling.maxReplicas' (${maxReplicas})`);
-  p.check(env.replicas >= minReplicas && env.replicas <= maxReplicas, 'replicas', env.replicas,
+  p.check(minReplicas > maxReplicas || (env.replicas >= minReplicas && env.replicas <= maxReplicas), 'replicas', env.replicas,
     `must be between 'autoscaling.minReplicas' (${minReplicas}) and 'autoscaling.maxReplicas' (${maxReplicas})`);
   if (targetCpuUtilization !== undefined) p.between('autoscaling.targetCpuUtilization', targetCpuUtilization, 1, 100);
   if (env.production === true) {
@@ -125,22 +123,34 @@ function checkReplicas(p: Problems, env: EnvironmentSpec): void {
     'must be an integer of at least 1: a PodDisruptionBudget allowing no disruption blocks every node drain');
 }
 
-function millicores(amount: string): number {
-  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+/** A request and a limit as written (`500m`, `512Mi`) and as comparable numbers. */
+interface Quantity {
+  readonly text: string;
+  readonly value: number;
+}
+
+function cpuQuantity(cpu: Cpu | undefined): Quantity | undefined {
+  if (cpu === undefined) return undefined;
+  const amount = cpu.amount;
+  return { text: amount, value: amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000 };
+}
+
+function memoryQuantity(size: Size | undefined): Quantity | undefined {
+  return size === undefined ? undefined : { text: `${size.toMebibytes()}Mi`, value: size.toKibibytes() };
 }
 
 function checkResources(p: Problems, field: string, resources: ContainerResources): void {
   const pairs = [
-    ['cpu', resources.cpu?.request && millicores(resources.cpu.request.amount), resources.cpu?.limit && millicores(resources.cpu.limit.amount)],
-    ['memory', resources.memory?.request?.toKibibytes(), resources.memory?.limit?.toKibibytes()],
+    ['cpu', cpuQuantity(resources.cpu?.request), cpuQuantity(resources.cpu?.limit)],
+    ['memory', memoryQuantity(resources.memory?.request), memoryQuantity(resources.memory?.limit)],
   ] as const;
   for (const [kind, request, limit] of pairs) {
-    const ok = p.check(request !== undefined && limit !== undefined, `${field}.${kind}`, request === undefined ? undefined : 'partial',
-      'must set both a request and a limit: every container needs them');
-    if (ok && request !== undefined && limit !== undefined) {
-      p.check(request > 0, `${field}.${kind}.request`, request, 'must be greater than zero');
-      p.check(request <= limit, `${field}.${kind}.request`, request, `must not exceed the limit (${limit})`);
+    if (request === undefined || limit === undefined) {
+      p.add(`${field}.${kind}`, { request: request?.text, limit: limit?.text }, 'must set both a request and a limit: every container needs them');
+      continue;
     }
+    p.check(request.value > 0, `${field}.${kind}.request`, request.text, 'must be greater than zero');
+    p.check(request.value <= limit.value, `${field}.${kind}.request`, request.text, `must not exceed the limit ('${limit.text}')`);
   }
 }
 
