@@ -15,12 +15,12 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 };
 
-export function isCoreKind(object: { apiVersion: string; kind: string }): boolean {
+export function isCoreKind(object: Record<string, any>): boolean {
   return `${object.apiVersion}/${object.kind}` in MODELS;
 }
 
 /** Throws with the schema's message when a core object is invalid. */
-export function validateCoreObject(object: { apiVersion: string; kind: string }): void {
+export function validateCoreObject(object: Record<string, any>): void {
   const Model = MODELS[`${object.apiVersion}/${object.kind}`];
   if (Model === undefined) throw new Error(`no core model for ${object.apiVersion}/${object.kind}`);
   new Model(object).validate();

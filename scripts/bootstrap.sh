@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every tool the tests need, once: Debian packages, and Go-built tools
+# cached in .tools/bin. Idempotent; a second run only checks versions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS="$PWD/.tools"
+BIN="$TOOLS/bin"
+HELM_VERSION=v4.3.2
+APT_PACKAGES=(prometheus prometheus-alertmanager redis-server)
+
+mkdir -p "$BIN"
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+install_debian_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=''
+  [ "$(id -u)" -ne 0 ] && sudo='sudo'
+  $sudo apt-get update -qq
+  # The packages' own services are not wanted: the tests start what they need on loopback.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds a Go tool into .tools/bin unless the stamp says this version is there.
+go_tool() {
+  local name=$1 version=$2 package=$3 ldflags=${4:-}
+  local stamp="$TOOLS/$name.version"
+  if [ -x "$BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then return 0; fi
+  log "building $name $version with Go (first time only)"
+  GOBIN="$BIN" GOFLAGS=-mod=mod go install -ldflags "$ldflags" "$package@$version"
+  echo "$version" >"$stamp"
+}
+
+install_debian_packages
+go_tool helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+log "ready: $("$BIN/helm" version --short)"
