@@ -9,6 +9,7 @@ export PATH="$PWD/.tools/bin:$PATH"
 
 npx tsc --noEmit
 report=$(mktemp)
+trap 'rm -f "$report"' EXIT
 status=0
 npx jest --ci --json --outputFile="$report" || status=$?
 
@@ -20,7 +21,7 @@ if [ -n "$(git status --porcelain -- dist)" ]; then
 fi
 
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$report"
 exit "$status"

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
-/** The real upstream CRDs, shared read-only beside the project. */
-export const CRD_DIR = resolve(__dirname, '../../../shared/crds');
+/** The real upstream CRDs, shared read-only beside the project (`../shared/crds`). */
+export const CRD_DIR = process.env.SEARCH_OPS_CRDS ?? resolve(__dirname, '../../../shared/crds');
 
 type Schema = Record<string, any>;
 
