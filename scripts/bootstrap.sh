@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
 BIN="$TOOLS/bin"
 HELM_VERSION=v4.3.2
+FERRETDB_VERSION=v1.24.2
 APT_PACKAGES=(prometheus prometheus-alertmanager redis-server)
 
 mkdir -p "$BIN"
@@ -36,6 +37,36 @@ go_tool() {
   echo "$version" >"$stamp"
 }
 
+# FerretDB (a MongoDB wire-protocol server over SQLite) panics at start unless
+# build/version/version.txt exists, and the published module lacks it: build
+# from a copy of the module source with that file, through a replace directive.
+ferretdb() {
+  local stamp="$TOOLS/ferretdb.version" module="$TOOLS/ferretdb-build"
+  if [ -x "$BIN/ferretdb" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$FERRETDB_VERSION" ]; then return 0; fi
+  log "building ferretdb $FERRETDB_VERSION with Go (first time only)"
+  rm -rf "$module" && mkdir -p "$module"
+  (
+    cd "$module"
+    go mod init search-ops/ferretdb-build >/dev/null 2>&1
+    go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" >download.json
+    cp -r "$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' download.json)" src
+    chmod -R u+w src
+    echo "$FERRETDB_VERSION" >src/build/version/version.txt
+    go mod edit -require="github.com/FerretDB/FerretDB@$FERRETDB_VERSION" -replace=github.com/FerretDB/FerretDB=./src
+    cat >tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/FerretDB/FerretDB/cmd/ferretdb"
+GO
+    go mod tidy >/dev/null 2>&1
+    go build -o "$BIN/ferretdb" github.com/FerretDB/FerretDB/cmd/ferretdb
+  )
+  echo "$FERRETDB_VERSION" >"$stamp"
+}
+
 install_debian_packages
+ferretdb
 go_tool helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
-log "ready: $("$BIN/helm" version --short)"
+log "ready: helm $("$BIN/helm" version --short), $("$BIN/ferretdb" --version 2>&1 | head -1)"
