@@ -1,0 +1,167 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, Server as HttpServer } from 'node:http';
+import { AddressInfo, createConnection, createServer, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './synth';
+
+/** Real servers for tests, each on a free 127.0.0.1 port, stopped by the test. */
+
+export const LOOPBACK = '127.0.0.1';
+export const TOOLS_BIN = join(REPO_ROOT, '.tools', 'bin');
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: LOOPBACK, port });
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${LOOPBACK}:${port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A child process that can be stopped and started again on the same port. */
+abstract class ManagedServer {
+  protected child: ChildProcess | undefined;
+  protected output = '';
+
+  protected constructor(public readonly port: number) {}
+
+  protected abstract command(): [string, string[]];
+
+  public async start(): Promise<this> {
+    const [program, args] = this.command();
+    this.output = '';
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk) => { this.output += chunk; });
+    child.stderr?.on('data', (chunk) => { this.output += chunk; });
+    this.child = child;
+    try {
+      await waitForPort(this.port);
+    } catch (error) {
+      throw new Error(`${program} did not start: ${(error as Error).message}\n${this.output}`);
+    }
+    return this;
+  }
+
+  public async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+/** Debian's redis-server, without persistence. */
+export class RedisServer extends ManagedServer {
+  public static async start(): Promise<RedisServer> {
+    return new RedisServer(await freePort()).start();
+  }
+
+  protected command(): [string, string[]] {
+    return ['redis-server', ['--port', String(this.port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes']];
+  }
+}
+
+/** FerretDB over SQLite: a real MongoDB wire-protocol server (scripts/bootstrap.sh builds it). */
+export class FerretDbServer extends ManagedServer {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-ferretdb-'));
+  private constructor(port: number, private readonly debugPort: number) {
+    super(port);
+  }
+
+  public static async start(): Promise<FerretDbServer> {
+    return new FerretDbServer(await freePort(), await freePort()).start();
+  }
+
+  public get uri(): string {
+    return `mongodb://${LOOPBACK}:${this.port}/`;
+  }
+
+  protected command(): [string, string[]] {
+    return [join(TOOLS_BIN, 'ferretdb'), [
+      '--handler=sqlite', `--sqlite-url=file:${this.dir}/`, `--listen-addr=${LOOPBACK}:${this.port}`,
+      `--debug-addr=${LOOPBACK}:${this.debugPort}`, `--state-dir=${this.dir}`, '--telemetry=disable', '--log-level=error',
+    ]];
+  }
+
+  public async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export type EmbeddingMode = 'ok' | 'error';
+
+/** Plays the embedding service: answers its health path with 200 or 500, after an optional delay. */
+export class EmbeddingStub {
+  public mode: EmbeddingMode = 'ok';
+  public delayMs = 0;
+  public requests = 0;
+  private constructor(private readonly server: HttpServer, public readonly port: number) {}
+
+  public static async start(): Promise<EmbeddingStub> {
+    let stub: EmbeddingStub | undefined;
+    const server = createHttpServer((_request, response) => {
+      stub!.requests++;
+      setTimeout(() => {
+        response.statusCode = stub!.mode === 'ok' ? 200 : 500;
+        response.end(stub!.mode);
+      }, stub!.delayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+    stub = new EmbeddingStub(server, (server.address() as AddressInfo).port);
+    return stub;
+  }
+
+  public get url(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/** Accepts TCP connections and never answers: the hanging dependency. */
+export class HangingListener {
+  private constructor(private readonly server: Server, private readonly sockets: Set<Socket>, public readonly port: number) {}
+
+  public static async start(): Promise<HangingListener> {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+    return new HangingListener(server, sockets, (server.address() as AddressInfo).port);
+  }
+
+  /** Connections accepted and still held open. */
+  public get connections(): number {
+    return this.sockets.size;
+  }
+
+  public async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
