@@ -57,5 +57,5 @@ export const HEALTH_ENV = {
   version: 'SEARCH_OPS_VERSION',
 } as const;
 
-/** The health server's entry point inside the engine image. */
-export const HEALTH_SERVER_COMMAND: readonly string[] = ['node', '/opt/search-ops/health/server.js'];
+/** The health server's entry point inside the engine image (laid out as health/Dockerfile builds it). */
+export const HEALTH_SERVER_COMMAND: readonly string[] = ['/nodejs/bin/node', '/opt/search-ops/health/server.js'];
