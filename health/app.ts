@@ -38,6 +38,8 @@ export async function buildHealthServer(options: HealthServerOptions): Promise<F
     requestTimeout: 10_000,
     connectionTimeout: 15_000,
     logController: new QuietLogController(),
+    // One logger for all requests: a child logger per probe is pure overhead.
+    childLoggerFactory: (logger) => logger,
   });
   const checks = options.checks ?? dependencyChecks(config, (error) => app.log.debug({ err: error }, 'redis connection error'));
   await app.register(healthPlugin, {

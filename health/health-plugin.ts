@@ -5,7 +5,7 @@ import { DependencyCheck } from './checks/dependency-check';
 import { PROBE_PATHS } from './contract';
 import { HealthChecker } from './health-checker';
 import { httpMetricsPlugin } from './http-metrics';
-import { createHealthMetrics } from './metrics';
+import { createHealthMetrics, exposition } from './metrics';
 
 export interface HealthPluginOptions {
   readonly checks: readonly DependencyCheck[];
@@ -13,13 +13,15 @@ export interface HealthPluginOptions {
   readonly registry: Registry;
   /** Pause between two rounds of checks. @defaultValue 2000 */
   readonly intervalMs?: number;
+  /** How long a rendering of `/metrics` may be served again. @defaultValue 1000 */
+  readonly metricsCacheMs?: number;
   /** @defaultValue 'unknown' */
   readonly version?: string;
   /** @defaultValue 'unknown' */
   readonly revision?: string;
 }
 
-export const DEFAULT_OPTIONS = { intervalMs: 2000, version: 'unknown', revision: 'unknown' } as const;
+export const DEFAULT_OPTIONS = { intervalMs: 2000, metricsCacheMs: 1000, version: 'unknown', revision: 'unknown' } as const;
 
 export const ReadinessStatus = {
   STARTING: 'starting',
@@ -45,12 +47,40 @@ declare module 'fastify' {
 
 const PROBE_ROUTES = new Set<string>(Object.values(PROBE_PATHS));
 
+/** Response schemas document the probe bodies and let Fastify serialize them fast. */
+const STATUS_BODY = { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } as const;
+const READINESS_BODY = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string' },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'critical', 'state', 'latencyMs', 'error'],
+        properties: {
+          name: { type: 'string' },
+          critical: { type: 'boolean' },
+          state: { type: 'string' },
+          latencyMs: { type: ['number', 'null'] },
+          error: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+} as const;
+
 function validate(options: HealthPluginOptions): void {
   if (!Array.isArray(options.checks)) throw new TypeError('health plugin: option \'checks\' must be an array of dependency checks');
   if (!(options.registry instanceof Registry)) throw new TypeError('health plugin: option \'registry\' must be a prom-client Registry');
   const interval = options.intervalMs ?? DEFAULT_OPTIONS.intervalMs;
   if (!Number.isInteger(interval) || interval <= 0) {
     throw new RangeError(`health plugin: option 'intervalMs' (${interval}) must be a positive integer of milliseconds`);
+  }
+  const cacheMs = options.metricsCacheMs ?? DEFAULT_OPTIONS.metricsCacheMs;
+  if (!Number.isInteger(cacheMs) || cacheMs < 0) {
+    throw new RangeError(`health plugin: option 'metricsCacheMs' (${cacheMs}) must be an integer of milliseconds, 0 or more`);
   }
 }
 
@@ -82,28 +112,31 @@ export const healthPlugin = fp(async (app: FastifyInstance, options: HealthPlugi
   await app.register(httpMetricsPlugin, { metrics });
 
   // Keep-alive clients must move to another pod before the listener closes.
-  app.addHook('onSend', async (_request, reply) => {
+  // Callback style: an async hook costs a promise on every request.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onReady', async () => checker.start());
   app.addHook('onClose', async () => checker.stop());
 
-  app.get(PROBE_PATHS.liveness, async () => ({ status: 'alive' }));
+  app.get(PROBE_PATHS.liveness, { schema: { response: { 200: STATUS_BODY } } }, async () => ({ status: 'alive' }));
 
   app.get(PROBE_PATHS.startup, async (_request, reply) => {
     const started = checker.completedRounds > 0;
     return reply.code(started ? 200 : 503).send({ status: started ? 'started' : ReadinessStatus.STARTING });
   });
 
-  app.get(PROBE_PATHS.readiness, async (_request, reply) => {
+  app.get(PROBE_PATHS.readiness, { schema: { response: { 200: READINESS_BODY, 503: READINESS_BODY } } }, async (_request, reply) => {
     const status = readiness(checker, shuttingDown);
     const ok = status === ReadinessStatus.READY || status === ReadinessStatus.DEGRADED;
     return reply.code(ok ? 200 : 503).send({ status, checks: checker.list() });
   });
 
+  const renderMetrics = exposition(options.registry, options.metricsCacheMs ?? DEFAULT_OPTIONS.metricsCacheMs);
   app.get(PROBE_PATHS.metrics, async (_request, reply) => {
     reply.header('content-type', options.registry.contentType);
-    return options.registry.metrics();
+    return renderMetrics();
   });
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -12,9 +12,10 @@ export interface HttpMetricsOptions {
 
 /** Request durations by route template, method and status: label values stay bounded. */
 export const httpMetricsPlugin = fp(async (app: FastifyInstance, options: HttpMetricsOptions) => {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
     const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
     options.metrics.httpDuration.observe({ route, method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 }, { name: 'search-ops-http-metrics', fastify: '5.x' });

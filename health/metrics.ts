@@ -40,3 +40,25 @@ export function createHealthMetrics(options: HealthMetricsOptions): HealthMetric
     }),
   };
 }
+
+/**
+ * Renders the registry at most once per `ttlMs`, and once for any number of
+ * concurrent scrapes: rendering thousands of series takes milliseconds of CPU,
+ * and HA Prometheus pairs scrape the same target. `ttlMs` 0 renders every time.
+ */
+export function exposition(registry: Registry, ttlMs: number): () => Promise<string> {
+  let cached: { readonly text: string; readonly at: number } | undefined;
+  let rendering: Promise<string> | undefined;
+  return async () => {
+    if (cached !== undefined && Date.now() - cached.at < ttlMs) return cached.text;
+    rendering ??= registry.metrics()
+      .then((text) => {
+        cached = { text, at: Date.now() };
+        return text;
+      })
+      .finally(() => {
+        rendering = undefined;
+      });
+    return rendering;
+  };
+}

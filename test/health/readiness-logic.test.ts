@@ -121,3 +121,21 @@ describe('readiness logic (scripted stand-in checks)', () => {
       .rejects.toThrow("health plugin: option 'registry' must be a prom-client Registry");
   });
 });
+
+describe('the /metrics exposition cache', () => {
+  test('renders once within its TTL, however many scrapes, and afresh after it', async () => {
+    const { Registry, Counter } = await import('prom-client');
+    const { exposition } = await import('../../health/metrics');
+    const registry = new Registry();
+    const counter = new Counter({ name: 'renders_probe_total', help: 'h', registers: [registry] });
+    const render = exposition(registry, 200);
+    const first = await render();
+    counter.inc();
+    expect(await Promise.all([render(), render()])).toEqual([first, first]);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await render()).toContain('renders_probe_total 1');
+    const uncached = exposition(registry, 0);
+    counter.inc();
+    expect(await uncached()).toContain('renders_probe_total 2');
+  });
+});
