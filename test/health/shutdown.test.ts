@@ -113,6 +113,10 @@ describe('graceful shutdown of the real server process', () => {
     expect(logs).toContain('shutdown: already under way; signal ignored');
     expect(logs.match(/shutdown: not ready/g)).toHaveLength(1);
     expect(logs).toContain('shutdown: complete');
+    // One line per state change, not per probe or per round.
+    for (const check of ['mongodb', 'redis', 'embedding']) expect(logs.match(new RegExp(`dependency check '${check}' is up`, 'g'))).toHaveLength(1);
+    expect(logs.split('\n').filter((line) => line.includes('"url"'))).toEqual([]);
+    expect(logs).toContain('"msg":"starting"');
   }, 30_000);
 
   test('a request stuck in flight past the drain timeout gets the exit forced and logged', async () => {
