@@ -5,6 +5,7 @@ import { httpCheck } from './checks/http-check';
 import { mongoDbCheck } from './checks/mongodb-check';
 import { redisCheck } from './checks/redis-check';
 import { HealthConfig } from './config';
+import { DEPENDENCY_CHECKS, DependencyCheckName } from './contract';
 import { healthPlugin } from './health-plugin';
 import { QuietLogController } from './quiet-log-controller';
 
@@ -24,7 +25,12 @@ export function dependencyChecks(config: HealthConfig, onRedisError: (error: Err
   return [
     mongoDbCheck({ uri: config.mongodbUri, timeoutMs }),
     redisCheck({ host: config.redisHost, port: config.redisPort, timeoutMs, onError: onRedisError }),
-    httpCheck({ name: 'embedding', url: new URL(config.embeddingHealthPath, config.embeddingUrl).toString(), timeoutMs }),
+    httpCheck({
+      name: 'embedding' satisfies DependencyCheckName,
+      critical: DEPENDENCY_CHECKS.embedding.critical,
+      url: new URL(config.embeddingHealthPath, config.embeddingUrl).toString(),
+      timeoutMs,
+    }),
   ];
 }
 

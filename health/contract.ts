@@ -59,3 +59,14 @@ export const HEALTH_ENV = {
 
 /** The health server's entry point inside the engine image (laid out as health/Dockerfile builds it). */
 export const HEALTH_SERVER_COMMAND: readonly string[] = ['/nodejs/bin/node', '/opt/search-ops/health/server.js'];
+
+/**
+ * The dependency checks, as named in `health_check_up{check}`, and whether a
+ * failure takes the pod out of service (critical) or only degrades it (a cache).
+ */
+export const DEPENDENCY_CHECKS = {
+  mongodb: { critical: true },
+  redis: { critical: false },
+  embedding: { critical: true },
+} as const;
+export type DependencyCheckName = keyof typeof DEPENDENCY_CHECKS;

@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { DEPENDENCY_CHECKS, DependencyCheckName } from '../contract';
 import { abortable, DependencyCheck } from './dependency-check';
 
 export interface MongoDbCheckOptions {
@@ -19,8 +20,8 @@ export function mongoDbCheck(options: MongoDbCheckOptions): DependencyCheck {
     retryReads: false,
   });
   return {
-    name: 'mongodb',
-    critical: options.critical ?? true,
+    name: 'mongodb' satisfies DependencyCheckName,
+    critical: options.critical ?? DEPENDENCY_CHECKS.mongodb.critical,
     timeoutMs: options.timeoutMs,
     async check(signal) {
       await abortable(client.db('admin').command({ ping: 1 }, { timeoutMS: options.timeoutMs }), signal);

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { DEPENDENCY_CHECKS, DependencyCheckName } from '../contract';
 import { abortable, DependencyCheck } from './dependency-check';
 
 export interface RedisCheckOptions {
@@ -26,8 +27,8 @@ export function redisCheck(options: RedisCheckOptions): DependencyCheck {
   });
   client.on('error', (error: Error) => options.onError?.(error));
   return {
-    name: 'redis',
-    critical: options.critical ?? false,
+    name: 'redis' satisfies DependencyCheckName,
+    critical: options.critical ?? DEPENDENCY_CHECKS.redis.critical,
     timeoutMs: options.timeoutMs,
     async check(signal) {
       if (client.status === 'wait') await abortable(client.connect(), signal);
