@@ -7,6 +7,8 @@ export interface EngineServiceProps {
   readonly name: string;
   readonly namespace: string;
   readonly selector: Readonly<Record<string, string>>;
+  /** @default - none besides the chart's */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** Ports every engine Service exposes: search traffic, engine metrics and health metrics. */
@@ -26,7 +28,7 @@ export class EngineService extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: props.name, namespace: props.namespace },
+      metadata: { name: props.name, namespace: props.namespace, ...(props.labels === undefined ? {} : { labels: { ...props.labels } }) },
       spec: {
         type: 'ClusterIP',
         selector: { ...props.selector },

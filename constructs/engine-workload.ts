@@ -7,7 +7,7 @@ import { EngineRollout } from './engine-rollout';
 import { EngineScaling, ScaleTarget } from './engine-scaling';
 import { EngineService } from './engine-service';
 import { EnvironmentSpec, WorkloadKind } from './environment-spec';
-import { CANARY_NAME, ENGINE_NAME, PART_OF, STABLE_NAME } from './identity';
+import { CANARY_NAME, ENGINE_NAME, PART_OF, SCRAPE_LABEL, STABLE_NAME } from './identity';
 import { NetworkPolicies } from './network-policies';
 
 export interface EngineWorkloadProps {
@@ -23,6 +23,8 @@ export class EngineWorkload extends Construct {
   public readonly workload: WorkloadKind;
   /** Labels that select every engine pod, stable and canary. */
   public readonly selector: Readonly<Record<string, string>>;
+  /** Labels of the root Service only: what monitoring scrapes. */
+  public readonly scrapeSelector: Readonly<Record<string, string>> = { [SCRAPE_LABEL]: 'true' };
 
   public constructor(scope: Construct, id: string, props: EngineWorkloadProps) {
     super(scope, id);
@@ -43,7 +45,7 @@ export class EngineWorkload extends Construct {
       automountServiceAccountToken: false,
     });
 
-    new EngineService(this, 'Service', { name: ENGINE_NAME, namespace, selector: this.selector });
+    new EngineService(this, 'Service', { name: ENGINE_NAME, namespace, selector: this.selector, labels: this.scrapeSelector });
     const templateOptions = { spec, labels: podLabels, selector: this.selector, serviceAccountName: ENGINE_NAME };
     let target: ScaleTarget;
     if (this.workload === WorkloadKind.ROLLOUT) {

@@ -1,5 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { AlertOptions } from '../monitoring/alert-rules';
+import { resolveSlo } from '../monitoring/slo';
+import { SloTarget } from '../monitoring/slo-target';
+import { EngineMonitoring } from './engine-monitoring';
 import { EngineWorkload } from './engine-workload';
 import { EnvironmentSpec } from './environment-spec';
 import { ENVIRONMENT_LABEL, PART_OF } from './identity';
@@ -7,11 +11,18 @@ import { RestrictedNamespace } from './restricted-namespace';
 
 export interface EnvironmentChartProps {
   readonly spec: EnvironmentSpec;
+  readonly alerts: AlertOptions;
+}
+
+/** What the monitoring generators need of an environment. */
+export function sloTarget(spec: EnvironmentSpec): SloTarget {
+  return { environment: spec.name, namespace: spec.namespace, slo: resolveSlo(spec.slo), paging: spec.production ?? false };
 }
 
 /** One environment: synthesized into `dist/<name>/`. */
 export class EnvironmentChart extends Chart {
   public readonly spec: EnvironmentSpec;
+  public readonly target: SloTarget;
 
   public constructor(scope: Construct, props: EnvironmentChartProps) {
     super(scope, props.spec.name, {
@@ -20,6 +31,8 @@ export class EnvironmentChart extends Chart {
     });
     this.spec = props.spec;
     new RestrictedNamespace(this, 'Namespace', { name: props.spec.namespace });
-    new EngineWorkload(this, 'Engine', { spec: props.spec });
+    const engine = new EngineWorkload(this, 'Engine', { spec: props.spec });
+    this.target = sloTarget(props.spec);
+    new EngineMonitoring(this, 'Monitoring', { target: this.target, alerts: props.alerts, serviceSelector: engine.scrapeSelector });
   }
 }

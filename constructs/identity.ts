@@ -13,6 +13,8 @@ export const Track = { STABLE: 'stable', CANARY: 'canary' } as const;
 export type Track = (typeof Track)[keyof typeof Track];
 
 export const ENVIRONMENT_LABEL = 'search-ops.io/environment';
+/** Marks the one Service that monitoring scrapes; the stable and canary Services select the same pods. */
+export const SCRAPE_LABEL = 'search-ops.io/scrape';
 
 /** `repository:tag`, or `repository:tag@digest` when a digest pins the content. */
 export function imageReference(image: ImageSpec): string {

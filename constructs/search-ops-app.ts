@@ -2,7 +2,10 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:
 import { basename, dirname, join, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { AlertOptions } from '../monitoring/alert-rules';
+import { sloWarnings } from '../monitoring/slo-validation';
 import { ConfigError } from './config-error';
+import { writeMonitoringFiles } from './monitoring-files';
 import { EnvironmentChart } from './environment-chart';
 import { EnvironmentSpec, GitOpsSpec } from './environment-spec';
 import { GitOpsChart } from './gitops';
@@ -21,6 +24,13 @@ export interface SearchOpsAppProps {
   readonly helmEnvironment?: string;
   /** @default '0.1.0' */
   readonly chartVersion?: string;
+  /**
+   * Where `runbooks/` can be read; alerts link `<base>/<AlertName>.md`.
+   * @default - the GitOps repository's runbooks folder at the target revision
+   */
+  readonly runbookBaseUrl?: string;
+  /** Receives warnings, such as an SLO whose budget outruns detection. @default - standard error */
+  readonly warn?: (message: string) => void;
 }
 
 /** Folders of `dist/` that are not environments. */
@@ -36,6 +46,7 @@ export class SearchOpsApp extends App {
   public readonly distDir: string;
   public readonly environments: readonly EnvironmentChart[];
   private readonly helmEnvironment: string;
+  private readonly alerts: AlertOptions;
   private readonly chartVersion: string;
 
   public constructor(props: SearchOpsAppProps) {
@@ -46,7 +57,12 @@ export class SearchOpsApp extends App {
     checkFolders(props.environments, this.helmEnvironment);
     this.distDir = distDir;
     this.chartVersion = props.chartVersion ?? '0.1.0';
-    this.environments = props.environments.map((spec) => new EnvironmentChart(this, { spec }));
+    this.alerts = { runbookBaseUrl: props.runbookBaseUrl ?? defaultRunbookBaseUrl(props.gitops) };
+    this.environments = props.environments.map((spec) => new EnvironmentChart(this, { spec, alerts: this.alerts }));
+    const warn = props.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+    for (const chart of this.environments) {
+      for (const w of sloWarnings(chart.target.slo)) warn(`environment '${chart.spec.name}': '${w.field}' (${w.value}) ${w.rule}`);
+    }
     new GitOpsChart(this, { gitops: props.gitops, environments: this.environments, distPath: basename(distDir) });
   }
 
@@ -61,11 +77,16 @@ export class SearchOpsApp extends App {
         spec: helmChart.spec,
         files: readObjects(join(this.outdir, helmChart.spec.name)),
       });
+      writeMonitoringFiles(join(this.outdir, 'monitoring'), { targets: this.environments.map((chart) => chart.target), alerts: this.alerts });
       swapDirectory(this.outdir, this.distDir);
     } finally {
       rmSync(this.outdir, { recursive: true, force: true });
     }
   }
+}
+
+function defaultRunbookBaseUrl(gitops: GitOpsSpec): string {
+  return `${gitops.repoUrl.replace(/\.git$/, '')}/blob/${gitops.targetRevision ?? 'main'}/runbooks`;
 }
 
 function checkFolders(environments: readonly EnvironmentSpec[], helmEnvironment: string): void {

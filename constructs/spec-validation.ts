@@ -1,5 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-27';
+import { resolveSlo } from '../monitoring/slo';
+import { sloErrors } from '../monitoring/slo-validation';
 import { ConfigError, show } from './config-error';
 import { EnvironmentSpec, ImageSpec, WorkloadKind } from './environment-spec';
 
@@ -79,12 +81,7 @@ export function environmentProblems(env: EnvironmentSpec): string[] {
   checkDelivery(p, env);
   p.dnsLabel('network.ingressNamespace', env.network?.ingressNamespace);
   p.dnsLabel('network.monitoringNamespace', env.network?.monitoringNamespace);
-  for (const sli of ['availability', 'latency', 'freshness'] as const) {
-    const objective = env.slo?.[sli]?.objective;
-    if (objective !== undefined) {
-      p.check(objective > 0 && objective < 1, `slo.${sli}.objective`, objective, 'must be between 0 and 1, both excluded');
-    }
-  }
+  for (const problem of sloErrors(resolveSlo(env.slo))) p.add(problem.field, problem.value, problem.rule);
   return p.list;
 }
 

@@ -34,10 +34,12 @@ export function sliErrorRatioExpr(sli: SliName, window: string, target: SloTarge
 function languageRules(target: SloTarget): RecordingRule[] {
   const ns = namespaceMatcher(target);
   const by = `${LABELS.namespace}, ${LABELS.lang}`;
+  const labels = { [LABELS.namespace]: target.namespace };
   return LANGUAGE_WINDOWS.flatMap((window) => [
-    { record: RECORDS.requestRateByLang(window), expr: `sum by (${by}) (rate(${METRICS.requests}{${ns}}[${window}]))` },
+    { record: RECORDS.requestRateByLang(window), expr: `sum by (${by}) (rate(${METRICS.requests}{${ns}}[${window}]))`, labels },
     {
       record: RECORDS.errorRatioByLang(window),
+      labels,
       expr: [
         `(sum by (${by}) (rate(${METRICS.requests}{${ns},${ERROR_CODE_MATCHER}}[${window}]))`,
         `  or 0 * sum by (${by}) (rate(${METRICS.requests}{${ns}}[${window}])))`,
@@ -47,26 +49,32 @@ function languageRules(target: SloTarget): RecordingRule[] {
   ]);
 }
 
+/** The namespace label is already on the series; as a rule label it keeps the rules of several environments distinct. */
+function sliLabels(sli: SliName, target: SloTarget): Record<string, string> {
+  return { [LABELS.slo]: sli, [LABELS.namespace]: target.namespace };
+}
+
 /** The SLI error ratios over every alert window, and the freshness indicator they build on. */
 export function recordingRules(target: SloTarget): RuleGroup[] {
   const ns = namespaceMatcher(target);
   const ratios: RecordingRule[] = SLI_NAMES.flatMap((sli) => ALERT_WINDOWS.map((window) => ({
     record: RECORDS.errorRatio(window),
     expr: sliErrorRatioExpr(sli, window, target),
-    labels: { [LABELS.slo]: sli },
+    labels: sliLabels(sli, target),
   })));
   const stale: RecordingRule = {
     record: RECORDS.indexStale,
     expr: `(time() - max by (${LABELS.namespace}) (${METRICS.indexLastUpdate}{${ns}})) > bool ${target.slo.freshness.maxAgeSeconds}`,
+    labels: { [LABELS.namespace]: target.namespace },
   };
   const budget: RecordingRule[] = SLI_NAMES.flatMap((sli): RecordingRule[] => [
-    { record: RECORDS.errorRatio(target.slo[sli].window), expr: sliErrorRatioExpr(sli, target.slo[sli].window, target), labels: { [LABELS.slo]: sli } },
+    { record: RECORDS.errorRatio(target.slo[sli].window), expr: sliErrorRatioExpr(sli, target.slo[sli].window, target), labels: sliLabels(sli, target) },
     {
       record: RECORDS.budgetRemaining,
       expr: `1 - ${RECORDS.errorRatio(target.slo[sli].window)}{${ns},${LABELS.slo}="${sli}"} / ${promNumber(errorBudget(target.slo[sli].objective))}`,
-      labels: { [LABELS.slo]: sli },
+      labels: sliLabels(sli, target),
     },
-    { record: RECORDS.objective, expr: `vector(${promNumber(target.slo[sli].objective)})`, labels: { [LABELS.slo]: sli, [LABELS.namespace]: target.namespace } },
+    { record: RECORDS.objective, expr: `vector(${promNumber(target.slo[sli].objective)})`, labels: sliLabels(sli, target) },
   ]);
   return [
     { name: `search-ops-${target.environment}-sli`, rules: [stale, ...ratios, ...languageRules(target)] },

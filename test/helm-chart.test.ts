@@ -31,6 +31,14 @@ describe('the Helm chart, with the real helm', () => {
     expect(rendered.map(withoutHelmLabels).sort(byIdentity)).toEqual(readObjects(join(COMMITTED_DIST, 'prod')).sort(byIdentity));
   });
 
+  test('alert annotations keep their literal {{ $labels }} and {{ $value }} through Helm', () => {
+    const rules = findObject(renderChart(CHART), 'PrometheusRule', 'search-engine-slo');
+    const descriptions = rules.spec.groups.flatMap((g: KubeObject) => g.rules).filter((r: KubeObject) => r.alert).map((r: KubeObject) => r.annotations.description);
+    expect(descriptions.length).toBeGreaterThan(10);
+    expect(descriptions).toContain('{{ $labels.namespace }}: the {{ $labels.check }} check has failed on every pod for 2 minutes; pods are not ready.');
+    expect(descriptions.every((d: string) => d.includes('{{ $labels.'))).toBe(true);
+  });
+
   test('image tag, replicas and namespace can be overridden', () => {
     const rendered = renderChart(CHART, ['--set', 'image.tag=1.9.0', '--set', 'replicas=9', '--set', 'namespace=search-blue']);
     const rollout = findObject(rendered, 'Rollout', 'search-engine');

@@ -2,10 +2,11 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Namespace, PodTemplateSpec, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PodTemplateSpec, Service, ServiceAccount } from 'kubernetes-models/v1';
 
 /** Core kinds search-ops emits, with the kubernetes-models class that validates each. */
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
   'v1/Namespace': Namespace,
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
