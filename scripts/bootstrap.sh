@@ -8,7 +8,7 @@ TOOLS="$PWD/.tools"
 BIN="$TOOLS/bin"
 HELM_VERSION=v4.3.2
 FERRETDB_VERSION=v1.24.2
-APT_PACKAGES=(prometheus prometheus-alertmanager redis-server)
+APT_PACKAGES=(prometheus prometheus-alertmanager redis-server docker-compose)
 
 mkdir -p "$BIN"
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

@@ -165,3 +165,115 @@ export class HangingListener {
     await new Promise((resolve) => this.server.close(resolve));
   }
 }
+
+/** The fake engine (test/support/fake-engine.ts) in its own process. */
+export class FakeEngine extends ManagedServer {
+  public static async start(): Promise<FakeEngine> {
+    return new FakeEngine(await freePort()).start();
+  }
+
+  protected command(): [string, string[]] {
+    return [process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'fake-engine.ts'), String(this.port)]];
+  }
+
+  public get target(): string {
+    return `${LOOPBACK}:${this.port}`;
+  }
+
+  public async set(traffic: { rps?: number; errorRatio?: number; latencySeconds?: number; indexUpdates?: boolean }): Promise<void> {
+    const query = new URLSearchParams(Object.entries(traffic).map(([k, v]): [string, string] => [k, String(v)]));
+    const response = await fetch(`http://${this.target}/control?${query}`, { method: 'POST' });
+    if (!response.ok) throw new Error(`fake engine refused ${query}: HTTP ${response.status}`);
+  }
+}
+
+/** Debian's Prometheus on loopback, with a throwaway data folder. */
+export class PrometheusServer extends ManagedServer {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-prometheus-'));
+  private constructor(port: number, private readonly configFile: string) {
+    super(port);
+  }
+
+  public static async start(configFile: string): Promise<PrometheusServer> {
+    return new PrometheusServer(await freePort(), configFile).start();
+  }
+
+  protected command(): [string, string[]] {
+    return ['prometheus', [
+      `--config.file=${this.configFile}`, `--storage.tsdb.path=${this.dir}`, `--web.listen-address=${LOOPBACK}:${this.port}`,
+      '--rules.alert.resend-delay=1s', '--web.enable-lifecycle',
+    ]];
+  }
+
+  public get url(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  public async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian's Alertmanager on loopback, clustering off. */
+export class AlertmanagerServer extends ManagedServer {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-alertmanager-'));
+  private constructor(port: number, private readonly configFile: string) {
+    super(port);
+  }
+
+  public static async start(configFile: string): Promise<AlertmanagerServer> {
+    return new AlertmanagerServer(await freePort(), configFile).start();
+  }
+
+  protected command(): [string, string[]] {
+    return ['prometheus-alertmanager', [
+      `--config.file=${this.configFile}`, `--storage.path=${this.dir}`, `--web.listen-address=${LOOPBACK}:${this.port}`, '--cluster.listen-address=',
+    ]];
+  }
+
+  public get url(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  public async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface ReceivedNotification {
+  readonly receivedAt: number;
+  readonly receiver: string;
+  readonly status: string;
+  readonly alerts: readonly { readonly status: string; readonly labels: Record<string, string> }[];
+}
+
+/** An Alertmanager webhook receiver that records every notification. */
+export class WebhookReceiver {
+  private constructor(private readonly server: HttpServer, public readonly notifications: ReceivedNotification[], public readonly port: number) {}
+
+  public static async start(): Promise<WebhookReceiver> {
+    const notifications: ReceivedNotification[] = [];
+    const server = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => { body += chunk; });
+      request.on('end', () => {
+        const payload = JSON.parse(body || '{}');
+        notifications.push({ receivedAt: Date.now(), receiver: payload.receiver, status: payload.status, alerts: payload.alerts ?? [] });
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+    return new WebhookReceiver(server, notifications, (server.address() as AddressInfo).port);
+  }
+
+  public url(path: string): string {
+    return `http://${LOOPBACK}:${this.port}/${path}`;
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
