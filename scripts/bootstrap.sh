@@ -8,6 +8,8 @@ TOOLS="$PWD/.tools"
 BIN="$TOOLS/bin"
 HELM_VERSION=v4.3.2
 FERRETDB_VERSION=v1.24.2
+# Debian's promtool lacks Kubernetes service discovery; this one checks prometheus.yml.
+PROMETHEUS_VERSION=v0.316.0
 APT_PACKAGES=(prometheus prometheus-alertmanager redis-server docker-compose)
 
 mkdir -p "$BIN"
@@ -66,7 +68,19 @@ GO
   echo "$FERRETDB_VERSION" >"$stamp"
 }
 
+# Upstream promtool, installed as promtool-upstream beside Debian's promtool.
+promtool_upstream() {
+  local stamp="$TOOLS/promtool-upstream.version"
+  if [ -x "$BIN/promtool-upstream" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$PROMETHEUS_VERSION" ]; then return 0; fi
+  log "building upstream promtool $PROMETHEUS_VERSION with Go (first time only, several minutes)"
+  local gobin="$TOOLS/promtool-build"
+  GOBIN="$gobin" GOFLAGS=-mod=mod go install "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  mv "$gobin/promtool" "$BIN/promtool-upstream"
+  echo "$PROMETHEUS_VERSION" >"$stamp"
+}
+
 install_debian_packages
 ferretdb
+promtool_upstream
 go_tool helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
 log "ready: helm $("$BIN/helm" version --short), $("$BIN/ferretdb" --version 2>&1 | head -1)"
