@@ -1,8 +1,13 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { EnvironmentSpec, GitOpsSpec, WorkloadResources } from './environment-spec';
+import RELEASES from './releases.json';
 
-/** The one place where environments are declared. */
+/**
+ * The one place where environments are declared. What changes with every
+ * release (the image tag) lives in releases.json, which the delivery pipeline
+ * and scripts/set-image-tag.ts edit.
+ */
 
 const IMAGE_REPOSITORY = 'registry.example.com/search/engine';
 
@@ -40,7 +45,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
   {
     name: 'dev',
     namespace: 'search-dev',
-    image: { repository: IMAGE_REPOSITORY, tag: '1.8.0' },
+    image: { repository: IMAGE_REPOSITORY, tag: RELEASES.dev.imageTag },
     replicas: 1,
     resources: SMALL_RESOURCES,
     autoscaling: { minReplicas: 1, maxReplicas: 2 },
@@ -53,7 +58,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
   {
     name: 'staging',
     namespace: 'search-staging',
-    image: { repository: IMAGE_REPOSITORY, tag: '1.8.0' },
+    image: { repository: IMAGE_REPOSITORY, tag: RELEASES.staging.imageTag },
     replicas: 2,
     resources: SMALL_RESOURCES,
     autoscaling: { minReplicas: 2, maxReplicas: 4 },
@@ -72,7 +77,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
     name: 'prod',
     namespace: 'search-prod',
     production: true,
-    image: { repository: IMAGE_REPOSITORY, tag: '1.7.3' },
+    image: { repository: IMAGE_REPOSITORY, tag: RELEASES.prod.imageTag },
     replicas: 6,
     resources: PROD_RESOURCES,
     autoscaling: { minReplicas: 6, maxReplicas: 24, targetCpuUtilization: 65 },
