@@ -83,7 +83,7 @@ export function firingTimeline(options: TimelineOptions): FiringAlert[] {
 export function parseFailures(output: string): FiringAlert[] {
   const firing: FiringAlert[] = [];
   for (const block of output.split(/alertname: /).slice(1)) {
-    const time = /time: ([0-9hms]+),/.exec(block)?.[1];
+    const time = /time: ([0-9ywdhms]+),/.exec(block)?.[1];
     const got = block.split('got:')[1] ?? '';
     if (time === undefined) continue;
     for (const match of got.matchAll(/Labels:\{([^}]*)\}/g)) {
