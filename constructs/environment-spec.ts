@@ -140,10 +140,50 @@ export interface CanaryPolicy {
   readonly progressDeadline?: Duration;
 }
 
+/** How a Rollout brings a new version in. */
+export const RolloutStrategyKind = {
+  /** Weighted steps with analysis before each increase. */
+  CANARY: 'canary',
+  /** A full preview stack, analysed before and after the switch. */
+  BLUE_GREEN: 'blueGreen',
+} as const;
+export type RolloutStrategyKind = (typeof RolloutStrategyKind)[keyof typeof RolloutStrategyKind];
+
+/**
+ * How canaries are measured against the SLO.
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
+ */
+export interface AnalysisPolicy {
+  /** @default 'http://prometheus-operated.monitoring.svc:9090' */
+  readonly prometheusUrl?: string;
+  /** @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /** Measurements of an analysis step. @default 3 */
+  readonly measurements?: number;
+  /** Failed measurements tolerated; one more aborts. @default 1 */
+  readonly failureLimit?: number;
+  /** Inconclusive measurements (no traffic yet) tolerated before the rollout pauses. @default 2 */
+  readonly inconclusiveLimit?: number;
+  /** Failed queries in a row (Prometheus unreachable) before the analysis errors. @default 2 */
+  readonly consecutiveErrorLimit?: number;
+  /** Range of rate() in the queries. @default Duration.minutes(2) */
+  readonly rateWindow?: Duration;
+}
+
 export interface DeliverySpec {
   /** @default WorkloadKind.ROLLOUT */
   readonly workload?: WorkloadKind;
+  /** @default RolloutStrategyKind.CANARY */
+  readonly strategy?: RolloutStrategyKind;
   readonly canary: CanaryPolicy;
+  /** @default - the defaults of AnalysisPolicy */
+  readonly analysis?: AnalysisPolicy;
+  /**
+   * Share of the availability error budget that a completely broken new version
+   * may burn before the analysis aborts it; a slower policy is refused.
+   * @default 0.02
+   */
+  readonly maxBudgetBurn?: number;
   /**
    * Deployments workload only: the candidate image run by `search-engine-canary`.
    * @default - no candidate: the canary Deployment is scaled to zero

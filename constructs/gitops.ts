@@ -2,7 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GitOpsSpec } from './environment-spec';
 import { EnvironmentChart } from './environment-chart';
-import { CANARY_NAME, ENGINE_NAME, PART_OF, STABLE_NAME } from './identity';
+import { CANARY_NAME, ENGINE_NAME, PART_OF, PREVIEW_NAME, STABLE_NAME } from './identity';
 
 export interface GitOpsChartProps {
   readonly gitops: GitOpsSpec;
@@ -80,12 +80,12 @@ export class GitOpsChart extends Chart {
 
 /**
  * Fields that controllers own after the first sync: the autoscaler sets replicas,
- * Argo Rollouts pins the stable and canary Services to a pod template hash.
+ * Argo Rollouts pins the stable, canary, active and preview Services to a pod template hash.
  */
 const CONTROLLER_OWNED_FIELDS = [
   { group: 'argoproj.io', kind: 'Rollout', name: ENGINE_NAME, jsonPointers: ['/spec/replicas'] },
   { group: 'apps', kind: 'Deployment', name: STABLE_NAME, jsonPointers: ['/spec/replicas'] },
-  ...[STABLE_NAME, CANARY_NAME].map((name) => ({
+  ...[ENGINE_NAME, STABLE_NAME, CANARY_NAME, PREVIEW_NAME].map((name) => ({
     group: '',
     kind: 'Service',
     name,

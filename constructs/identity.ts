@@ -1,10 +1,13 @@
 import { Duration } from 'cdk8s';
+import { METRICS_SERVICE } from '../monitoring/conventions';
 import { ImageSpec } from './environment-spec';
 
 /** Names that operators, scripts and runbooks rely on; declared once. */
 export const ENGINE_NAME = 'search-engine';
 export const STABLE_NAME = `${ENGINE_NAME}-stable`;
 export const CANARY_NAME = `${ENGINE_NAME}-canary`;
+export const PREVIEW_NAME = `${ENGINE_NAME}-preview`;
+export const METRICS_SERVICE_NAME = METRICS_SERVICE;
 export const PART_OF = 'search-ops';
 
 /** Pod label that tells stable from canary pods (DESIGN.md, metric contract). */

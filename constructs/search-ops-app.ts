@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
@@ -7,7 +7,9 @@ import { sloWarnings } from '../monitoring/slo-validation';
 import { ConfigError } from './config-error';
 import { writeMonitoringFiles } from './monitoring-files';
 import { EnvironmentChart } from './environment-chart';
-import { EnvironmentSpec, GitOpsSpec } from './environment-spec';
+import { worstCaseBudgetBurn } from './canary-analysis';
+import { EnvironmentSpec, GitOpsSpec, WorkloadKind } from './environment-spec';
+import { ENGINE_NAME } from './identity';
 import { GitOpsChart } from './gitops';
 import { KubeObject, writeHelmChart } from './helm-chart';
 import { validateEnvironments } from './spec-validation';
@@ -31,6 +33,8 @@ export interface SearchOpsAppProps {
   readonly runbookBaseUrl?: string;
   /** Receives warnings, such as an SLO whose budget outruns detection. @default - standard error */
   readonly warn?: (message: string) => void;
+  /** Receives the synth report, such as each policy's worst-case budget burn. @default - standard output */
+  readonly report?: (message: string) => void;
 }
 
 /** Folders of `dist/` that are not environments. */
@@ -47,6 +51,7 @@ export class SearchOpsApp extends App {
   public readonly environments: readonly EnvironmentChart[];
   private readonly helmEnvironment: string;
   private readonly alerts: AlertOptions;
+  private readonly report: (message: string) => void;
   private readonly chartVersion: string;
 
   public constructor(props: SearchOpsAppProps) {
@@ -59,11 +64,21 @@ export class SearchOpsApp extends App {
     this.chartVersion = props.chartVersion ?? '0.1.0';
     this.alerts = { runbookBaseUrl: props.runbookBaseUrl ?? defaultRunbookBaseUrl(props.gitops) };
     this.environments = props.environments.map((spec) => new EnvironmentChart(this, { spec, alerts: this.alerts }));
+    this.report = props.report ?? ((message: string) => process.stdout.write(`${message}\n`));
     const warn = props.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
     for (const chart of this.environments) {
       for (const w of sloWarnings(chart.target.slo)) warn(`environment '${chart.spec.name}': '${w.field}' (${w.value}) ${w.rule}`);
     }
     new GitOpsChart(this, { gitops: props.gitops, environments: this.environments, distPath: basename(distDir) });
+  }
+
+  /** Prepends the worst-case budget burn to each Rollout file, and prints it. */
+  private annotateBudgetBurn(): void {
+    for (const [environment, line] of budgetLines(this.environments)) {
+      const file = join(this.outdir, environment, `Rollout.${ENGINE_NAME}.k8s.yaml`);
+      writeFileSync(file, `# Worst case: ${line}.\n${readFileSync(file, 'utf8')}`);
+      this.report(`${environment}: ${line}`);
+    }
   }
 
   public synth(): void {
@@ -77,12 +92,23 @@ export class SearchOpsApp extends App {
         spec: helmChart.spec,
         files: readObjects(join(this.outdir, helmChart.spec.name)),
       });
+      this.annotateBudgetBurn();
       writeMonitoringFiles(join(this.outdir, 'monitoring'), { targets: this.environments.map((chart) => chart.target), alerts: this.alerts });
       swapDirectory(this.outdir, this.distDir);
     } finally {
       rmSync(this.outdir, { recursive: true, force: true });
     }
   }
+}
+
+/** Budget each environment's delivery policy puts at risk: printed, and written atop its Rollout. */
+function budgetLines(environments: readonly EnvironmentChart[]): Map<string, string> {
+  const lines = new Map<string, string>();
+  for (const chart of environments) {
+    if ((chart.spec.delivery.workload ?? WorkloadKind.ROLLOUT) !== WorkloadKind.ROLLOUT) continue;
+    lines.set(chart.spec.name, worstCaseBudgetBurn(chart.spec).summary);
+  }
+  return lines;
 }
 
 function defaultRunbookBaseUrl(gitops: GitOpsSpec): string {

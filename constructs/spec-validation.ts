@@ -3,7 +3,8 @@ import { ContainerResources, Cpu } from 'cdk8s-plus-27';
 import { resolveSlo } from '../monitoring/slo';
 import { sloErrors } from '../monitoring/slo-validation';
 import { ConfigError, show } from './config-error';
-import { EnvironmentSpec, ImageSpec, WorkloadKind } from './environment-spec';
+import { percent, worstCaseBudgetBurn } from './canary-analysis';
+import { EnvironmentSpec, ImageSpec, RolloutStrategyKind, WorkloadKind } from './environment-spec';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -82,6 +83,7 @@ export function environmentProblems(env: EnvironmentSpec): string[] {
   p.dnsLabel('network.ingressNamespace', env.network?.ingressNamespace);
   p.dnsLabel('network.monitoringNamespace', env.network?.monitoringNamespace);
   for (const problem of sloErrors(resolveSlo(env.slo))) p.add(problem.field, problem.value, problem.rule);
+  checkBudgetBurn(p, env);
   return p.list;
 }
 
@@ -188,11 +190,39 @@ function checkDelivery(p: Problems, env: EnvironmentSpec): void {
     });
   }
   positive(p, 'delivery.canary.progressDeadline', canary.progressDeadline);
+  checkAnalysis(p, env);
   if (canaryImage !== undefined) {
     p.check(workload === WorkloadKind.DEPLOYMENTS, 'delivery.canaryImage', canaryImage.tag,
       `applies only to the '${WorkloadKind.DEPLOYMENTS}' workload; a Rollout takes its candidate from 'image'`);
     checkImage(p, 'delivery.canaryImage', canaryImage);
   }
+}
+
+function checkAnalysis(p: Problems, env: EnvironmentSpec): void {
+  const { analysis = {}, strategy, workload, maxBudgetBurn } = env.delivery;
+  positive(p, 'delivery.analysis.interval', analysis.interval);
+  positive(p, 'delivery.analysis.rateWindow', analysis.rateWindow);
+  if (analysis.measurements !== undefined) p.integerAtLeast('delivery.analysis.measurements', analysis.measurements, 1);
+  if (analysis.failureLimit !== undefined) p.integerAtLeast('delivery.analysis.failureLimit', analysis.failureLimit, 0);
+  if (analysis.inconclusiveLimit !== undefined) p.integerAtLeast('delivery.analysis.inconclusiveLimit', analysis.inconclusiveLimit, 0);
+  if (analysis.consecutiveErrorLimit !== undefined) p.integerAtLeast('delivery.analysis.consecutiveErrorLimit', analysis.consecutiveErrorLimit, 0);
+  if (analysis.prometheusUrl !== undefined) p.check(isHttpUrl(analysis.prometheusUrl), 'delivery.analysis.prometheusUrl', analysis.prometheusUrl, 'must be an http:// or https:// URL');
+  if (maxBudgetBurn !== undefined) p.check(maxBudgetBurn > 0 && maxBudgetBurn <= 1, 'delivery.maxBudgetBurn', maxBudgetBurn, 'must be a share between 0 (excluded) and 1');
+  if (strategy === RolloutStrategyKind.BLUE_GREEN) {
+    p.check(workload !== WorkloadKind.DEPLOYMENTS, 'delivery.strategy', strategy, `needs the '${WorkloadKind.ROLLOUT}' workload: Deployments cannot switch a preview stack`);
+  }
+}
+
+/** Only meaningful once everything it is computed from is valid. */
+function checkBudgetBurn(p: Problems, env: EnvironmentSpec): void {
+  const { strategy, workload } = env.delivery;
+  if (p.list.length > 0 || (workload ?? WorkloadKind.ROLLOUT) !== WorkloadKind.ROLLOUT) return;
+  const burn = worstCaseBudgetBurn(env);
+  const field = strategy === RolloutStrategyKind.BLUE_GREEN ? 'delivery.strategy' : 'delivery.canary.steps[0].weight';
+  const value = strategy === RolloutStrategyKind.BLUE_GREEN ? strategy : env.delivery.canary.steps[0].weight;
+  p.check(burn.budgetShare <= burn.limit, field, value,
+    `lets a completely broken version burn ${percent(burn.budgetShare)} of the error budget before it is aborted (${burn.exposure}), `
+    + `above the limit of ${percent(burn.limit)} ('delivery.maxBudgetBurn'); abort sooner ('delivery.analysis') or raise the limit`);
 }
 
 function positive(p: Problems, field: string, duration: Duration | undefined): void {

@@ -56,6 +56,9 @@ export const RECORDS = {
   objective: 'slo:objective:ratio',
 } as const;
 
+/** The headless Service that selects every engine pod once: the one Prometheus scrapes. */
+export const METRICS_SERVICE = 'search-engine-metrics';
+
 /** The Prometheus job names the scrape configuration gives the two metric ports. */
 export const JOBS = { engine: 'search-engine', health: 'search-engine-health' } as const;
 

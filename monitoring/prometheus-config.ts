@@ -1,4 +1,4 @@
-import { JOBS, LABELS } from './conventions';
+import { JOBS, LABELS, METRICS_SERVICE } from './conventions';
 
 export interface PrometheusConfigOptions {
   /** Namespaces of the environments to scrape. */
@@ -13,15 +13,13 @@ export interface PrometheusConfigOptions {
   readonly evaluationInterval?: string;
 }
 
-const ENGINE_SERVICE = 'search-engine';
-
-/** Keeps one named port of the engine's root Service and labels targets as DESIGN.md says. */
+/** Keeps one named port of the engine's metrics Service and labels targets as DESIGN.md says. */
 function engineJob(jobName: string, port: string, namespaces: readonly string[]): Record<string, unknown> {
   return {
     job_name: jobName,
     kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [...namespaces] } }],
     relabel_configs: [
-      { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], regex: `${ENGINE_SERVICE};${port}`, action: 'keep' },
+      { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], regex: `${METRICS_SERVICE};${port}`, action: 'keep' },
       { source_labels: ['__meta_kubernetes_namespace'], target_label: LABELS.namespace },
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: LABELS.pod },
       { source_labels: ['__meta_kubernetes_service_name'], target_label: LABELS.service },

@@ -139,10 +139,19 @@ describe('derived, not repeated', () => {
     const canary = rollout.spec.strategy.canary;
     expect(canary.stableService).toBe('search-engine-stable');
     expect(canary.canaryService).toBe('search-engine-canary');
+    const analysis = { analysis: { templates: [{ templateName: 'search-success-rate' }, { templateName: 'search-latency' }], args: canary.analysis.args } };
     expect(canary.steps).toEqual([
-      { setWeight: 5 }, { pause: { duration: '5m' } }, { setWeight: 25 }, { pause: { duration: '10m' } },
-      { setWeight: 50 }, { pause: { duration: '10m' } }, { setWeight: 75 }, { pause: { duration: '10m' } },
+      { setWeight: 5 }, { pause: { duration: '5m' } }, analysis, { setWeight: 25 }, { pause: { duration: '10m' } }, analysis,
+      { setWeight: 50 }, { pause: { duration: '10m' } }, analysis, { setWeight: 75 }, { pause: { duration: '10m' } }, analysis,
     ]);
+    expect(canary.analysis).toEqual({
+      templates: [{ templateName: 'search-success-rate-background' }, { templateName: 'search-latency-background' }, { templateName: 'search-error-budget' }],
+      startingStep: 1,
+      args: [
+        { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+        { name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      ],
+    });
     expect(canary.canaryMetadata.labels).toEqual({ track: 'canary' });
     expect(canary.stableMetadata.labels).toEqual({ track: 'stable' });
     expect(canary.abortScaleDownDelaySeconds).toBe(300);
@@ -169,7 +178,7 @@ describe('derived, not repeated', () => {
     expect(canary.spec.template.spec.containers[0].image).toBe('registry.example.com/search/engine:1.8.0-rc.1');
     // 5 % of 6 replicas rounds to 0, and a candidate needs at least one pod.
     expect(canary.spec.replicas).toBe(1);
-    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual(['search-engine']);
+    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name).sort()).toEqual(['search-engine', 'search-engine-metrics']);
     const selector = findObject(objects, 'Service', 'search-engine').spec.selector;
     for (const deployment of [stable, canary]) expect(deployment.spec.template.metadata.labels).toMatchObject(selector);
     expect(objects.some((o) => o.kind === 'Rollout')).toBe(false);

@@ -109,10 +109,10 @@ describe('alertmanager.yml and prometheus.yml', () => {
     expect(config.inhibit_rules[1].target_matchers[0]).toContain('SearchPodsNotReady');
   });
 
-  test('scrape jobs keep one port of the root Service and copy track and pod template hash from pod labels', () => {
+  test('scrape jobs keep one port of the metrics Service and copy track and pod template hash from pod labels', () => {
     const config = prometheusConfig({ namespaces: ['search-prod'], ruleFiles: ['rules.yml'] }) as { scrape_configs: { relabel_configs: Record<string, unknown>[] }[] };
     const relabel = config.scrape_configs[0].relabel_configs;
-    expect(relabel[0]).toMatchObject({ regex: 'search-engine;metrics', action: 'keep' });
+    expect(relabel[0]).toMatchObject({ regex: 'search-engine-metrics;metrics', action: 'keep' });
     expect(relabel).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], target_label: 'rollouts_pod_template_hash' });
     expect(relabel).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_track'], target_label: 'track' });
   });
