@@ -259,9 +259,9 @@ rollback_rollout() {
     confirm
     # --subresource needs kubectl 1.24 or newer.
     kube_write patch rollout "$NAME" --type merge --subresource status -p '{"status":{"abort":true}}'
-    # Lists (containers, volumes) are replaced; maps merge, so a label or
-    # annotation added since that revision stays.
-    kube_write patch rollout "$NAME" --type merge -p "{\"spec\":{\"template\":$template}}"
+    # Replace the whole template, as the plugin's undo does: a merge patch would
+    # keep labels added since, and the template would no longer match stable.
+    kube_write patch rollout "$NAME" --type json -p "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":$template}]"
   fi
   wait_for_new_revision
 }

@@ -169,8 +169,8 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       world();
       const result = rollback([...CONNECTION, '--dry-run', '--audit-log', stub.auditLog]);
       const patch = printedCommands(result.stdout).find((call) => call[0] === 'patch' && !call.includes('--subresource'));
-      expect(patch?.slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '-p']);
-      expect(JSON.parse(patch![6]).spec.template.spec.containers[0].image).toBe('registry.example.com/search/engine:1.7.2');
+      expect(patch?.slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
+      expect(JSON.parse(patch![6])[0].value.spec.containers[0].image).toBe('registry.example.com/search/engine:1.7.2');
     });
   });
 
@@ -206,9 +206,9 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
     expect(commands[2].slice(0, 4)).toEqual(['get', 'rs', '-l', 'app.kubernetes.io/name=search-engine']);
     expect(commands[3]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template}']);
     expect(commands[4]).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '--subresource', 'status', '-p', '{"status":{"abort":true}}']);
-    expect(commands[5].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '-p']);
+    expect(commands[5].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
     const { 'rollouts-pod-template-hash': _hash, ...labels } = PREVIOUS_TEMPLATE.metadata.labels;
-    expect(JSON.parse(commands[5][6])).toEqual({ spec: { template: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } } });
+    expect(JSON.parse(commands[5][6])).toEqual([{ op: 'replace', path: '/spec/template', value: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } }]);
     expect(commands[5][6]).not.toContain('rollouts-pod-template-hash');
     expect(commands[6]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
     expect(commands).toHaveLength(7);
@@ -224,7 +224,7 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
     world({ replicaSets: [{ revision: '4', name: 'rs-4', owner: 'Rollout/search-engine', template: { metadata: { labels: before } } }] });
     expect(rollback([...CONNECTION, '--yes', '--audit-log', stub.auditLog]).code).toBe(0);
     const patch = stub.calls().map(command).find((c) => c[0] === 'patch' && !c.includes('--subresource'));
-    expect(JSON.parse(patch![6])).toEqual({ spec: { template: { metadata: { labels: after } } } });
+    expect(JSON.parse(patch![6])).toEqual([{ op: 'replace', path: '/spec/template', value: { metadata: { labels: after } } }]);
   });
 
   test('GIVEN no plugin and no ReplicaSet below the current revision WHEN rollback.sh runs THEN nothing is patched and the audit says failed', () => {
