@@ -10,7 +10,7 @@ HELM_VERSION=v4.3.2
 FERRETDB_VERSION=v1.24.2
 # Debian's promtool lacks Kubernetes service discovery; this one checks prometheus.yml.
 PROMETHEUS_VERSION=v0.316.0
-APT_PACKAGES=(prometheus prometheus-alertmanager redis-server docker-compose)
+APT_PACKAGES=(prometheus prometheus-alertmanager redis-server docker-compose shellcheck)
 
 mkdir -p "$BIN"
 log() { printf 'bootstrap: %s\n' "$*" >&2; }

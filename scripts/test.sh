@@ -20,6 +20,7 @@ if [ -n "$(git status --porcelain -- dist)" ]; then
   status=1
 fi
 
+# shellcheck disable=SC2016 # the JavaScript's template literal, not the shell's
 node -e '
   const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
