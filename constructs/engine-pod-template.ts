@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { ContainerResources } from 'cdk8s-plus-27';
-import type { IContainer, IEnvVar, IPodTemplateSpec, IResourceRequirements, ISecurityContext } from 'kubernetes-models/v1';
+import type { IContainer, IEnvVar, IPodSecurityContext, IPodTemplateSpec, IResourceRequirements, ISecurityContext } from 'kubernetes-models/v1';
 import {
   ENGINE_METRICS_PORT, ENGINE_PORT, HEALTH_ENV, HEALTH_PORT, HEALTH_SERVER_COMMAND, LIVENESS_PROBE, PROBE_PATHS,
   DRAIN_TIMEOUT_SECONDS, READINESS_PROBE, SHUTDOWN_DELAY_SECONDS, STARTUP_PROBE, TERMINATION_GRACE_PERIOD_SECONDS,
@@ -29,7 +29,7 @@ export interface EnginePodTemplateOptions {
  */
 export function enginePodTemplate(options: EnginePodTemplateOptions): IPodTemplateSpec {
   const { spec, image, labels, selector, serviceAccountName } = options;
-  const env = dependencyEnv(spec);
+  const env = engineEnv(spec);
   return {
     metadata: { labels: { ...labels } },
     spec: {
@@ -37,13 +37,7 @@ export function enginePodTemplate(options: EnginePodTemplateOptions): IPodTempla
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: TERMINATION_GRACE_PERIOD_SECONDS,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: RUN_AS_USER,
-        runAsGroup: RUN_AS_USER,
-        fsGroup: RUN_AS_USER,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: RESTRICTED_POD,
       topologySpreadConstraints: [
         { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...selector } } },
         { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...selector } } },
@@ -102,7 +96,17 @@ function healthContainer(spec: EnvironmentSpec, image: ImageSpec, env: IEnvVar[]
   };
 }
 
-const RESTRICTED_CONTAINER: ISecurityContext = {
+/** The restricted security context of every pod search-ops runs. */
+export const RESTRICTED_POD: IPodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: RUN_AS_USER,
+  runAsGroup: RUN_AS_USER,
+  fsGroup: RUN_AS_USER,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** The restricted security context of every container search-ops runs. */
+export const RESTRICTED_CONTAINER: ISecurityContext = {
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
@@ -111,18 +115,19 @@ const RESTRICTED_CONTAINER: ISecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-/** Connection settings of both containers; the MongoDB URI never leaves its Secret. */
-function dependencyEnv(spec: EnvironmentSpec): IEnvVar[] {
+/** Connection settings of both containers (and of engine Jobs); the MongoDB URI never leaves its Secret. */
+export function engineEnv(spec: EnvironmentSpec): IEnvVar[] {
   const { mongodb, redis, embedding } = spec.dependencies;
   return [
     { name: HEALTH_ENV.mongodbUri, valueFrom: { secretKeyRef: { name: mongodb.uriSecret.name, key: mongodb.uriSecret.key } } },
     { name: HEALTH_ENV.redisHost, value: redis.host },
     { name: HEALTH_ENV.redisPort, value: String(redis.port) },
     { name: HEALTH_ENV.embeddingUrl, value: embedding.url },
+    { name: HEALTH_ENV.embeddingModelVersion, value: embedding.modelVersion },
   ];
 }
 
-function resourceRequirements(resources: ContainerResources): IResourceRequirements {
+export function resourceRequirements(resources: ContainerResources): IResourceRequirements {
   const quantities = (cpu: string | undefined, memory: Size | undefined) => ({
     ...(cpu === undefined ? {} : { cpu }),
     ...(memory === undefined ? {} : { memory: `${memory.toMebibytes()}Mi` }),

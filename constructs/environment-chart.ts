@@ -3,7 +3,9 @@ import { Construct } from 'constructs';
 import { AlertOptions } from '../monitoring/alert-rules';
 import { resolveSlo } from '../monitoring/slo';
 import { SloTarget } from '../monitoring/slo-target';
+import { Backups } from './backups';
 import { EngineMonitoring } from './engine-monitoring';
+import { IndexRebuild } from './index-rebuild';
 import { EngineWorkload } from './engine-workload';
 import { EnvironmentSpec } from './environment-spec';
 import { ENVIRONMENT_LABEL, PART_OF } from './identity';
@@ -32,7 +34,12 @@ export class EnvironmentChart extends Chart {
     this.spec = props.spec;
     new RestrictedNamespace(this, 'Namespace', { name: props.spec.namespace });
     const engine = new EngineWorkload(this, 'Engine', { spec: props.spec });
-    this.target = sloTarget(props.spec);
+    new IndexRebuild(this, 'IndexRebuild', { spec: props.spec });
+    const backups = props.spec.backup === undefined ? undefined : new Backups(this, 'Backups', { spec: props.spec, backup: props.spec.backup });
+    this.target = {
+      ...sloTarget(props.spec),
+      ...(backups === undefined ? {} : { backup: { cronJob: backups.cronJobName, rpoSeconds: backups.rpo.toSeconds() } }),
+    };
     new EngineMonitoring(this, 'Monitoring', { target: this.target, alerts: props.alerts, serviceSelector: engine.scrapeSelector });
   }
 }

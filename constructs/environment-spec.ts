@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import { ContainerResources } from 'cdk8s-plus-27';
 import { SloOverrides } from '../monitoring/slo';
 
@@ -29,6 +29,10 @@ export interface EnvironmentSpec {
   readonly maxUnavailable?: number;
   /** @default - the defaults of NetworkSpec */
   readonly network?: NetworkSpec;
+  /** @default - no backups (the environment's data is disposable) */
+  readonly backup?: BackupSpec;
+  /** @default - a suspended template, run on demand with scripts/index-rebuild.sh */
+  readonly indexRebuild?: IndexRebuildSpec;
   /**
    * Overrides of the SLO defaults of DESIGN.md.
    * @default - the prod objectives
@@ -96,6 +100,11 @@ export interface RedisDependency {
 export interface EmbeddingDependency {
   /** Base URL of the embedding-model service; its port opens egress. */
   readonly url: string;
+  /**
+   * The embedding model the engine asks for; changing it rolls the engine out
+   * as a canary. Kept in releases.json with the previous one, for rollback.
+   */
+  readonly modelVersion: string;
   /** @default - any destination on the URL's port */
   readonly namespace?: string;
 }
@@ -202,6 +211,44 @@ export interface NetworkSpec {
    * @default 'monitoring'
    */
   readonly monitoringNamespace?: string;
+}
+
+/** Where backups go: an existing PersistentVolumeClaim, or an S3-compatible bucket. */
+export interface BackupDestination {
+  /** Name of an existing PersistentVolumeClaim. */
+  readonly volumeClaim?: string;
+  /** `s3://bucket/prefix` */
+  readonly objectStorageUrl?: string;
+  /** Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the bucket. */
+  readonly objectStorageSecret?: string;
+  /** @default - AWS; set for another S3-compatible store */
+  readonly objectStorageEndpoint?: string;
+}
+
+/** MongoDB backups, and the cache's RDB when it persists. */
+export interface BackupSpec {
+  /** @default Cron.hourly() */
+  readonly schedule?: Cron;
+  /**
+   * Recovery point objective: the newest good backup is never older than this;
+   * an alert fires past it.
+   * @default Duration.hours(2)
+   */
+  readonly rpo?: Duration;
+  /** @default 7 */
+  readonly retentionDays?: number;
+  readonly destination: BackupDestination;
+  /** An image with sh, mongodump, mongorestore, redis-cli and (for buckets) the aws CLI. */
+  readonly image: ImageSpec;
+  /** Copy Redis's RDB too: only worth it when the cache persists. @default false */
+  readonly redisRdb?: boolean;
+}
+
+export interface IndexRebuildSpec {
+  /** @default - never: run on demand */
+  readonly schedule?: Cron;
+  /** The engine's rebuild command. @default ['/usr/local/bin/search-engine', '--rebuild-index'] */
+  readonly command?: readonly string[];
 }
 
 /** Where Argo CD finds `dist/` and where it runs. */

@@ -1,11 +1,11 @@
-import { Duration, Size } from 'cdk8s';
+import { Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { EnvironmentSpec, GitOpsSpec, WorkloadResources } from './environment-spec';
 import RELEASES from './releases.json';
 
 /**
  * The one place where environments are declared. What changes with every
- * release (the image tag) lives in releases.json, which the delivery pipeline
+ * release (the image tag, the embedding model) lives in releases.json, which the delivery pipeline
  * and scripts/set-image-tag.ts edit.
  */
 
@@ -33,11 +33,14 @@ const PROD_RESOURCES: WorkloadResources = {
   },
 };
 
-function dependencies(namespace: string): EnvironmentSpec['dependencies'] {
+/** mongodump, mongorestore, redis-cli, the aws CLI and a shell: see constructs/backup-scripts.ts. */
+const BACKUP_IMAGE = { repository: 'registry.example.com/platform/search-backup-tools', tag: '2026.11.1' };
+
+function dependencies(namespace: string, release: { embeddingModel: { current: string } }): EnvironmentSpec['dependencies'] {
   return {
     mongodb: { uriSecret: { name: 'search-engine-mongodb', key: 'uri' }, port: 27017, namespace: `${namespace}-data` },
     redis: { host: `redis.${namespace}-data.svc.cluster.local`, port: 6379, namespace: `${namespace}-data` },
-    embedding: { url: 'http://embedding.ml-serving.svc.cluster.local:8000', namespace: 'ml-serving' },
+    embedding: { url: 'http://embedding.ml-serving.svc.cluster.local:8000', namespace: 'ml-serving', modelVersion: release.embeddingModel.current },
   };
 }
 
@@ -49,7 +52,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
     replicas: 1,
     resources: SMALL_RESOURCES,
     autoscaling: { minReplicas: 1, maxReplicas: 2 },
-    dependencies: dependencies('search-dev'),
+    dependencies: dependencies('search-dev', RELEASES.dev),
     delivery: {
       canary: { steps: [{ weight: 50, pause: Duration.minutes(1) }] },
     },
@@ -62,7 +65,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
     replicas: 2,
     resources: SMALL_RESOURCES,
     autoscaling: { minReplicas: 2, maxReplicas: 4 },
-    dependencies: dependencies('search-staging'),
+    dependencies: dependencies('search-staging', RELEASES.staging),
     delivery: {
       canary: {
         steps: [
@@ -72,6 +75,13 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
       },
     },
     slo: { availability: { objective: 0.995 } },
+    backup: {
+      schedule: Cron.daily(),
+      rpo: Duration.hours(26),
+      retentionDays: 3,
+      destination: { volumeClaim: 'search-backups' },
+      image: BACKUP_IMAGE,
+    },
   },
   {
     name: 'prod',
@@ -81,7 +91,7 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
     replicas: 6,
     resources: PROD_RESOURCES,
     autoscaling: { minReplicas: 6, maxReplicas: 24, targetCpuUtilization: 65 },
-    dependencies: dependencies('search-prod'),
+    dependencies: dependencies('search-prod', RELEASES.prod),
     delivery: {
       canary: {
         steps: [
@@ -93,6 +103,13 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
         abortScaleDownDelay: Duration.minutes(5),
         progressDeadline: Duration.minutes(15),
       },
+    },
+    backup: {
+      schedule: Cron.hourly(),
+      rpo: Duration.hours(2),
+      retentionDays: 14,
+      destination: { objectStorageUrl: 's3://search-prod-backups/mongodb-dumps', objectStorageSecret: 'search-backup-bucket' },
+      image: BACKUP_IMAGE,
     },
   },
 ];

@@ -23,7 +23,7 @@ export const MONITORING_FILES = {
   grafanaDashboards: 'grafana/provisioning/dashboards/search-ops.yml',
 } as const;
 
-const yaml = (value: unknown) => stringify(value, { lineWidth: 0 });
+const yaml = (value: unknown) => stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 
 function write(dir: string, file: string, content: string): void {
   mkdirSync(join(dir, file, '..'), { recursive: true });

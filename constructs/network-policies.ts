@@ -17,7 +17,7 @@ export interface NetworkPoliciesProps {
 
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-function namespacePeer(namespace: string): INetworkPolicyPeer {
+export function namespacePeer(namespace: string): INetworkPolicyPeer {
   return { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } };
 }
 
@@ -68,12 +68,14 @@ export class NetworkPolicies extends Construct {
   }
 }
 
-const DNS_EGRESS: INetworkPolicyEgressRule = {
+/** Egress to cluster DNS, which every pod that resolves a name needs. */
+export const DNS_EGRESS: INetworkPolicyEgressRule = {
   to: [{ ...namespacePeer('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
   ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
 };
 
-function dependencyEgress(endpoint: DependencyEndpoint): INetworkPolicyEgressRule {
+/** Egress to one dependency: its port, in its namespace when it is in the cluster. */
+export function dependencyEgress(endpoint: DependencyEndpoint): INetworkPolicyEgressRule {
   return {
     ...(endpoint.namespace === undefined ? {} : { to: [namespacePeer(endpoint.namespace)] }),
     ports: [{ protocol: 'TCP', port: endpoint.port }],

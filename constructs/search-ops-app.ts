@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { AlertOptions } from '../monitoring/alert-rules';
 import { sloWarnings } from '../monitoring/slo-validation';
+import { auditPolicy } from './audit-policy';
 import { ConfigError } from './config-error';
 import { writeMonitoringFiles } from './monitoring-files';
 import { EnvironmentChart } from './environment-chart';
@@ -38,7 +39,7 @@ export interface SearchOpsAppProps {
 }
 
 /** Folders of `dist/` that are not environments. */
-export const RESERVED_FOLDERS = [GitOpsChart.FOLDER, 'helm', 'monitoring'] as const;
+export const RESERVED_FOLDERS = [GitOpsChart.FOLDER, 'audit', 'helm', 'monitoring'] as const;
 export const HELM_CHART_NAME = 'search-ops';
 
 /**
@@ -93,6 +94,8 @@ export class SearchOpsApp extends App {
         files: readObjects(join(this.outdir, helmChart.spec.name)),
       });
       this.annotateBudgetBurn();
+      mkdirSync(join(this.outdir, 'audit'));
+      writeFileSync(join(this.outdir, 'audit', 'policy.yaml'), stringify(auditPolicy(this.environments.map((c) => c.spec.namespace)), { lineWidth: 0, aliasDuplicateObjects: false }));
       writeMonitoringFiles(join(this.outdir, 'monitoring'), { targets: this.environments.map((chart) => chart.target), alerts: this.alerts });
       swapDirectory(this.outdir, this.distDir);
     } finally {

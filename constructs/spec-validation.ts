@@ -4,7 +4,7 @@ import { resolveSlo } from '../monitoring/slo';
 import { sloErrors } from '../monitoring/slo-validation';
 import { ConfigError, show } from './config-error';
 import { percent, worstCaseBudgetBurn } from './canary-analysis';
-import { EnvironmentSpec, ImageSpec, RolloutStrategyKind, WorkloadKind } from './environment-spec';
+import { BackupSpec, EnvironmentSpec, ImageSpec, RolloutStrategyKind, WorkloadKind } from './environment-spec';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -80,6 +80,7 @@ export function environmentProblems(env: EnvironmentSpec): string[] {
   }
   checkDependencies(p, env);
   checkDelivery(p, env);
+  if (env.backup !== undefined) checkBackup(p, env.backup);
   p.dnsLabel('network.ingressNamespace', env.network?.ingressNamespace);
   p.dnsLabel('network.monitoringNamespace', env.network?.monitoringNamespace);
   for (const problem of sloErrors(resolveSlo(env.slo))) p.add(problem.field, problem.value, problem.rule);
@@ -164,9 +165,26 @@ function checkDependencies(p: Problems, env: EnvironmentSpec): void {
   p.check(DNS_SUBDOMAIN.test(redis.host), 'dependencies.redis.host', redis.host, 'must be a DNS name');
   p.between('dependencies.redis.port', redis.port, 1, 65535);
   p.check(isHttpUrl(embedding.url), 'dependencies.embedding.url', embedding.url, 'must be an http:// or https:// URL');
+  p.check(/^[\w.@:\/-]{1,128}$/.test(embedding.modelVersion), 'dependencies.embedding.modelVersion', embedding.modelVersion,
+    "must name a model version: letters, digits and '.', '@', ':', '/', '-', '_', at most 128 characters");
   p.dnsLabel('dependencies.mongodb.namespace', mongodb.namespace);
   p.dnsLabel('dependencies.redis.namespace', redis.namespace);
   p.dnsLabel('dependencies.embedding.namespace', embedding.namespace);
+}
+
+function checkBackup(p: Problems, backup: BackupSpec): void {
+  const { volumeClaim, objectStorageUrl, objectStorageSecret } = backup.destination;
+  p.check((volumeClaim === undefined) !== (objectStorageUrl === undefined), 'backup.destination', backup.destination,
+    "must name exactly one of 'volumeClaim' and 'objectStorageUrl'");
+  if (volumeClaim !== undefined) p.check(DNS_SUBDOMAIN.test(volumeClaim), 'backup.destination.volumeClaim', volumeClaim, 'must name an existing PersistentVolumeClaim');
+  if (objectStorageUrl !== undefined) {
+    p.check(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[\w./-]*)?$/.test(objectStorageUrl), 'backup.destination.objectStorageUrl', objectStorageUrl, 'must be s3://bucket/prefix');
+    p.check(objectStorageSecret !== undefined && DNS_SUBDOMAIN.test(objectStorageSecret), 'backup.destination.objectStorageSecret', objectStorageSecret,
+      'must name the Secret that holds the bucket credentials');
+  }
+  if (backup.retentionDays !== undefined) p.integerAtLeast('backup.retentionDays', backup.retentionDays, 1);
+  positive(p, 'backup.rpo', backup.rpo);
+  checkImage(p, 'backup.image', backup.image);
 }
 
 function isHttpUrl(url: string): boolean {

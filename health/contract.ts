@@ -52,6 +52,7 @@ export const HEALTH_ENV = {
   redisHost: 'REDIS_HOST',
   redisPort: 'REDIS_PORT',
   embeddingUrl: 'EMBEDDING_URL',
+  embeddingModelVersion: 'EMBEDDING_MODEL_VERSION',
   shutdownDelaySeconds: 'SHUTDOWN_DELAY_SECONDS',
   drainTimeoutSeconds: 'DRAIN_TIMEOUT_SECONDS',
   version: 'SEARCH_OPS_VERSION',

@@ -147,6 +147,17 @@ function symptomAlerts(target: SloTarget): (Omit<AlertingRule, 'annotations'> & 
         description: '{{ $labels.namespace }}: no search_requests_total series for 10 minutes.',
       },
     },
+    ...(target.backup === undefined ? [] : [{
+      alert: ALERTS.backupTooOld,
+      // kube-state-metrics' record of the CronJob's last successful run.
+      expr: `time() - max by (${LABELS.namespace}, cronjob) (kube_cronjob_status_last_successful_time{${ns},cronjob="${target.backup.cronJob}"}) > ${target.backup.rpoSeconds}`,
+      for: '10m',
+      labels: labels(target, 'warning'),
+      annotations: {
+        summary: 'The newest successful backup is older than the recovery point objective.',
+        description: `{{ $labels.namespace }}: the last successful run of {{ $labels.cronjob }} was {{ $value | humanizeDuration }} ago (RPO ${target.backup.rpoSeconds / 3600} h).`,
+      },
+    }]),
     {
       alert: ALERTS.watchdog,
       expr: 'vector(1)',

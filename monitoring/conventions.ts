@@ -77,6 +77,7 @@ export const ALERTS = {
   podsCrashLooping: 'SearchPodsCrashLooping',
   podsNotReady: 'SearchPodsNotReady',
   metricsAbsent: 'SearchMetricsAbsent',
+  backupTooOld: 'SearchBackupTooOld',
   watchdog: 'Watchdog',
 } as const;
 export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];

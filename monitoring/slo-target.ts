@@ -7,6 +7,8 @@ export interface SloTarget {
   readonly slo: SloSpec;
   /** Alerts of a production environment page; the others only open tickets. */
   readonly paging: boolean;
+  /** The backup CronJob whose last success must be younger than the RPO. @defaultValue - no backups, no alert */
+  readonly backup?: { readonly cronJob: string; readonly rpoSeconds: number };
 }
 
 /** The label matcher that scopes every query to the target's namespace. */

@@ -123,7 +123,7 @@ describe.each(names)('environment %s', (env) => {
 
 describe('derived, not repeated', () => {
   test('egress opens DNS and exactly the ports of the declared dependencies', () => {
-    const spec = { ...prod, dependencies: { ...prod.dependencies, redis: { host: 'cache.example.net', port: 6380 }, embedding: { url: 'https://embed.example.net/v1' } } };
+    const spec = { ...prod, dependencies: { ...prod.dependencies, redis: { host: 'cache.example.net', port: 6380 }, embedding: { url: 'https://embed.example.net/v1', modelVersion: 'm@1' } } };
     const objects = readObjects(join(synthToTemp([spec]), 'prod'));
     const egress = findObject(objects, 'NetworkPolicy', 'search-engine-egress').spec.egress;
     expect(egress.map((rule: KubeObject) => rule.ports.map((p: KubeObject) => `${p.protocol}/${p.port}`).join(','))).toEqual([

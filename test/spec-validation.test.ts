@@ -69,7 +69,7 @@ describe('GIVEN a bad configuration WHEN synthesizing THEN it names environment,
       "environment 'prod': 'dependencies.mongodb.uriSecret.name' ('') must name an existing Secret that holds the MongoDB connection string"],
     ['a missing Secret key', [prodWith({ dependencies: { ...prod.dependencies, mongodb: { ...prod.dependencies.mongodb, uriSecret: { name: 'mongo', key: '' } } } })],
       "environment 'prod': 'dependencies.mongodb.uriSecret.key' ('') must name the key of that Secret: letters, digits, '-', '_' or '.'"],
-    ['an embedding URL that is not http', [prodWith({ dependencies: { ...prod.dependencies, embedding: { url: 'grpc://embedding:9000' } } })],
+    ['an embedding URL that is not http', [prodWith({ dependencies: { ...prod.dependencies, embedding: { url: 'grpc://embedding:9000', modelVersion: 'm@1' } } })],
       "environment 'prod': 'dependencies.embedding.url' ('grpc://embedding:9000') must be an http:// or https:// URL"],
     ['a Redis port out of range', [prodWith({ dependencies: { ...prod.dependencies, redis: { ...prod.dependencies.redis, port: 70000 } } })],
       "environment 'prod': 'dependencies.redis.port' (70000) must be an integer between 1 and 65535"],
@@ -144,5 +144,23 @@ describe('GIVEN a bad configuration WHEN synthesizing THEN it names environment,
   test('the Deployments workload is accepted with a canary image', () => {
     const plain = prodWith({ delivery: { ...prod.delivery, workload: WorkloadKind.DEPLOYMENTS, canaryImage: { ...prod.image, tag: '2.0.0' } } });
     expect(() => new SearchOpsApp({ environments: [plain], gitops: GITOPS, outdir: existingDist() })).not.toThrow();
+  });
+});
+
+describe('GIVEN a bad backup configuration WHEN synthesizing', () => {
+  const backup = prod.backup!;
+  test.each<[string, EnvironmentSpec['backup'], string]>([
+    ['two destinations', { ...backup, destination: { volumeClaim: 'b', objectStorageUrl: 's3://bucket/x', objectStorageSecret: 's' } },
+      `'backup.destination' ({"volumeClaim":"b","objectStorageUrl":"s3://bucket/x","objectStorageSecret":"s"}) must name exactly one of 'volumeClaim' and 'objectStorageUrl'`],
+    ['a bucket without credentials', { ...backup, destination: { objectStorageUrl: 's3://bucket/x' } },
+      "'backup.destination.objectStorageSecret' (undefined) must name the Secret that holds the bucket credentials"],
+    ['a bucket URL of another scheme', { ...backup, destination: { objectStorageUrl: 'gs://bucket', objectStorageSecret: 's' } },
+      "'backup.destination.objectStorageUrl' ('gs://bucket') must be s3://bucket/prefix"],
+    ['no retention', { ...backup, retentionDays: 0 }, "'backup.retentionDays' (0) must be an integer of at least 1"],
+    ['a latest backup image', { ...backup, image: { ...backup.image, tag: 'latest' } },
+      "'backup.image.tag' ('latest') must be a pinned tag, not 'latest', so that every rollout is reproducible"],
+  ])('THEN %s is refused', (_case, bad, expected) => {
+    const { message } = synthFails([prodWith({ backup: bad })]);
+    expect(message).toBe(`invalid search-ops configuration:\n  - environment 'prod': ${expected}`);
   });
 });
