@@ -69,7 +69,7 @@ export function checkAuditLogWritable(path: string): void {
     mkdirSync(dirname(path), { recursive: true });
     closeSync(openSync(path, 'a'));
   } catch (error) {
-    throw new Error(`cannot write the audit log ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass --audit-log FILE`);
+    throw new Error(`cannot write the audit log ${path}: ${(error as Error).message}; pass --audit-log FILE`);
   }
 }
 
