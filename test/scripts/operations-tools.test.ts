@@ -53,8 +53,11 @@ describe('index-rebuild against a kubectl stand-in that records its arguments (n
       const log = audit();
       const run = tsx('index-rebuild.ts', ['--context', 'prod-eu', '--namespace', 'search-prod', '--yes', '--poll', '0.05', '--audit-log', log], { KUBECTL: stub.bin });
       expect(run.status).toBe(code);
-      const calls = readFileSync(stub.log, 'utf8').trim().split('\n').map((line) => line.split(' ').slice(0, 2).join(' '));
-      expect(calls).toEqual(['get cronjob', 'create job', 'get job', 'get job', 'logs job/' + /job\/(\S+)/.exec(readFileSync(stub.log, 'utf8'))![1]]);
+      const calls = readFileSync(stub.log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+      const job = calls[1][2];
+      expect(calls.map((c) => c.slice(0, 3).join(' '))).toEqual([
+        'get cronjob search-index-rebuild', `create job ${job}`, `get job ${job}`, `get job ${job}`, `logs job/${job} --tail=20`,
+      ]);
       expect(run.stdout).toContain('rebuilt 12 shards');
       const [record] = auditRecords(log);
       expect(record).toMatchObject({ tool: 'index-rebuild', result, dry_run: false, target: { context: 'prod-eu', namespace: 'search-prod', cronjob: 'search-index-rebuild' } });
