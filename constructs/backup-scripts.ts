@@ -7,7 +7,28 @@ import { BackupDestination } from './environment-spec';
  * environment: nothing here echoes them.
  */
 
-export const BACKUP_ENV = { dir: 'BACKUP_DIR', retentionDays: 'RETENTION_DAYS', file: 'BACKUP_FILE', objectStorageUrl: 'OBJECT_STORAGE_URL', endpoint: 'AWS_ENDPOINT_URL' } as const;
+export const BACKUP_ENV = {
+  dir: 'BACKUP_DIR',
+  retentionDays: 'RETENTION_DAYS',
+  file: 'BACKUP_FILE',
+  objectStorageUrl: 'OBJECT_STORAGE_URL',
+  endpoint: 'AWS_ENDPOINT_URL',
+  /** Extra mongorestore flags, e.g. --noIndexRestore for servers that refuse index options. */
+  restoreArgs: 'MONGORESTORE_EXTRA_ARGS',
+} as const;
+
+/**
+ * The mongo tools print the full connection string, password included, when
+ * they cannot connect: their errors go through this before reaching the log.
+ */
+const REDACT = String.raw`sed -E 's#(mongodb(\+srv)?://)[^@/ ]*@#\1***@#g'`;
+const runRedacted = (command: string, tool: string) => [
+  `if ! ${command} 2>/tmp/${tool}.err; then`,
+  `  ${REDACT} /tmp/${tool}.err >&2`,
+  '  exit 1',
+  'fi',
+  `${REDACT} /tmp/${tool}.err >&2`,
+];
 
 /** Backups of one kind: `mongodb` archives, or the cache's `redis` RDB files. */
 const latestMarker = (kind: string) => `"$${BACKUP_ENV.dir}/${kind}/LATEST"`;
@@ -31,7 +52,7 @@ export function mongoBackupScript(destination: BackupDestination): string {
     'name="search-$stamp.archive.gz"',
     `mkdir -p "$${BACKUP_ENV.dir}/mongodb"`,
     `file="$${BACKUP_ENV.dir}/mongodb/$name"`,
-    'mongodump --uri="$MONGODB_URI" --archive="$file.partial" --gzip --quiet',
+    ...runRedacted('mongodump --uri="$MONGODB_URI" --archive="$file.partial" --gzip --quiet', 'mongodump'),
     'mv "$file.partial" "$file"',
     ...(destination.objectStorageUrl !== undefined ? ['{', ...upload('mongodb'), '}', 'rm -f "$file"'] : ['{', ...keep('mongodb'), '}']),
     'echo "backup complete: $name"',
@@ -52,7 +73,8 @@ export function mongoRestoreScript(destination: BackupDestination): string {
     `mkdir -p "$${BACKUP_ENV.dir}"`,
     ...fetch,
     'echo "restoring $name"',
-    'mongorestore --uri="$MONGODB_URI" --archive="$file" --gzip --drop --quiet',
+    '# shellcheck disable=SC2086 # extra flags split into words on purpose',
+    ...runRedacted(`mongorestore --uri="$MONGODB_URI" --archive="$file" --gzip --drop \${${BACKUP_ENV.restoreArgs}:-}`, 'mongorestore'),
     'echo "restore complete: $name"',
   ].join('\n');
 }

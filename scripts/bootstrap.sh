@@ -81,6 +81,7 @@ promtool_upstream() {
 
 install_debian_packages
 ferretdb
+bash scripts/build-mongo-tools.sh
 promtool_upstream
 go_tool helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
 log "ready: helm $("$BIN/helm" version --short), $("$BIN/ferretdb" --version 2>&1 | head -1)"
