@@ -52,7 +52,7 @@ export function mongoBackupScript(destination: BackupDestination): string {
     'name="search-$stamp.archive.gz"',
     `mkdir -p "$${BACKUP_ENV.dir}/mongodb"`,
     `file="$${BACKUP_ENV.dir}/mongodb/$name"`,
-    ...runRedacted('mongodump --uri="$MONGODB_URI" --archive="$file.partial" --gzip --quiet', 'mongodump'),
+    ...runRedacted('mongodump --uri="$MONGODB_URI" --archive="$file.partial" --gzip', 'mongodump'),
     'mv "$file.partial" "$file"',
     ...(destination.objectStorageUrl !== undefined ? ['{', ...upload('mongodb'), '}', 'rm -f "$file"'] : ['{', ...keep('mongodb'), '}']),
     'echo "backup complete: $name"',
