@@ -1,10 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PROBE_PATHS } from '../health/contract';
-import { alertRules, AlertOptions } from '../monitoring/alert-rules';
+import { AlertOptions } from '../monitoring/alert-rules';
 import { GRAFANA_DASHBOARD_LABEL, LABELS } from '../monitoring/conventions';
 import { dashboards } from '../monitoring/dashboards';
-import { recordingRules } from '../monitoring/recording-rules';
+import { sloRuleGroups } from '../monitoring/rule-groups';
 import { RuleGroup } from '../monitoring/rules';
 import { SloTarget } from '../monitoring/slo-target';
 import { goDuration } from './identity';
@@ -25,7 +25,7 @@ const MONITORING_API = 'monitoring.coreos.com/v1';
 
 /** Rules of one environment, for a PrometheusRule and for plain rule files alike. */
 export function environmentRuleGroups(target: SloTarget, alerts: AlertOptions): RuleGroup[] {
-  return [...recordingRules(target), ...alertRules(target, alerts)];
+  return sloRuleGroups(target, alerts);
 }
 
 /**

@@ -1,6 +1,5 @@
-import { alertRules } from '../../monitoring/alert-rules';
 import { ALERTS, BURN_ALERTS, SliName } from '../../monitoring/conventions';
-import { recordingRules } from '../../monitoring/recording-rules';
+import { sloRuleGroups } from '../../monitoring/rule-groups';
 import { RuleGroup } from '../../monitoring/rules';
 import { DEFAULT_SLO } from '../../monitoring/slo';
 import { SloTarget } from '../../monitoring/slo-target';
@@ -9,7 +8,7 @@ import { incidentSeries, REQUESTS_PER_MINUTE } from '../../scripts/slo-incidents
 
 /** The generated rules, evaluated by the real promtool over synthetic incidents. */
 const target: SloTarget = { environment: 'prod', namespace: 'search-prod', slo: DEFAULT_SLO, paging: true };
-const groups: RuleGroup[] = [...recordingRules(target), ...alertRules(target, { runbookBaseUrl: 'https://runbooks.example/runbooks' })];
+const groups: RuleGroup[] = sloRuleGroups(target, { runbookBaseUrl: 'https://runbooks.example/runbooks' });
 const ONSET = 120;
 const range = (from: number, to: number, step = 1) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
