@@ -86,7 +86,7 @@ describe('GIVEN a bad configuration WHEN synthesizing THEN it names environment,
     ['an SLO objective of 100 %', [prodWith({ slo: { availability: { objective: 1 } } })],
       "environment 'prod': 'slo.availability.objective' (1) must be between 0 and 1, both excluded"],
     ['an environment named like an output folder', [{ ...dev, name: 'helm' }, prod],
-      "environment 'helm': 'name' ('helm') is reserved for a folder of generated output (argocd, helm, monitoring)"],
+      "environment 'helm': 'name' ('helm') is reserved for a folder of generated output (argocd, audit, helm, monitoring)"],
   ])('%s', (_case, environments, expected) => {
     const { message } = synthFails(environments);
     expect(message).toBe(`invalid search-ops configuration:\n  - ${expected}`);

@@ -57,8 +57,12 @@ describe('GIVEN the prod SLO WHEN alert rules are generated', () => {
     }
   });
 
-  test('THEN every alert of conventions.ts is generated, and no other', () => {
-    expect(new Set(alerts.map((a) => a.alert))).toEqual(new Set(Object.values(ALERTS)));
+  test('THEN every alert of conventions.ts is generated, and no other; the backup alert only with backups', () => {
+    const withBackup = alertRules({ ...prod, backup: { cronJob: 'search-backup-mongodb', rpoSeconds: 7200 } }, options).flatMap((g) => g.rules).filter(isAlertingRule);
+    expect(new Set(withBackup.map((a) => a.alert))).toEqual(new Set(Object.values(ALERTS)));
+    expect(alerts.some((a) => a.alert === ALERTS.backupTooOld)).toBe(false);
+    expect(withBackup.find((a) => a.alert === ALERTS.backupTooOld)!.expr)
+      .toBe('time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{namespace="search-prod",cronjob="search-backup-mongodb"}) > 7200');
   });
 
   test('THEN a non-production environment alerts without paging', () => {
