@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { appendAudit, auditLogPath, checkAuditLogWritable } from './audit';
+import { confirm, UsageError } from './confirm';
 
 export const CRONJOB = 'search-index-rebuild';
 const USAGE = `usage: npm run index-rebuild -- --context CTX --namespace NS [options]
@@ -22,8 +23,6 @@ Creates Job ${CRONJOB}-<time> from cronjob/${CRONJOB} and follows it until it co
   --audit-log FILE     default: $SEARCH_OPS_AUDIT_LOG, else ~/.search-ops/audit.log
   --help               this text
 `;
-
-class UsageError extends Error {}
 
 interface Options {
   readonly context: string;
@@ -86,15 +85,6 @@ async function follow(options: Options, job: string): Promise<'success' | 'faile
   return 'timeout';
 }
 
-async function confirm(options: Options, job: string): Promise<void> {
-  if (options.dryRun || options.yes) return;
-  if (!process.stdin.isTTY) throw new UsageError('stdin is not a terminal and --yes was not given; refusing to act without confirmation');
-  process.stdout.write(`Start job/${job} (index rebuild) in context '${options.context}', namespace '${options.namespace}'? [y/N] `);
-  const answer = await new Promise<string>((resolve) => process.stdin.once('data', (chunk) => resolve(String(chunk).trim())));
-  process.stdin.pause();
-  if (!/^y(es)?$/i.test(answer)) throw new UsageError('not confirmed; nothing changed');
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parse(argv);
@@ -105,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     const options: Options = parsed;
     checkAuditLogWritable(options.auditLog);
     const job = `${CRONJOB}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase()}`;
-    await confirm(options, job);
+    await confirm(`Start job/${job} (index rebuild) in context '${options.context}', namespace '${options.namespace}'?`, options.yes || options.dryRun);
     const record = (result: 'success' | 'failed' | 'dry-run') => appendAudit(options.auditLog, {
       tool: 'index-rebuild', action: 'rebuild-index',
       target: { context: options.context, namespace: options.namespace, cronjob: CRONJOB, job },

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendAudit, auditLogPath, checkAuditLogWritable } from './audit';
+import { confirm, UsageError } from './confirm';
 
 const USAGE = `usage: npm run model-rollback -- --environment ENV [options]
 
@@ -24,8 +25,6 @@ runs npm run synth, and shows the diff to commit. Nothing reaches a cluster unti
   --audit-log FILE    default: $SEARCH_OPS_AUDIT_LOG, else ~/.search-ops/audit.log
   --help              this text
 `;
-
-class UsageError extends Error {}
 
 interface Release {
   readonly imageTag: string;
@@ -82,13 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       record('dry-run');
       return 0;
     }
-    if (!values.yes) {
-      if (!process.stdin.isTTY) throw new UsageError('stdin is not a terminal and --yes was not given; refusing to act without confirmation');
-      process.stdout.write('Write the change and re-synthesize? [y/N] ');
-      const answer = await new Promise<string>((resolve) => process.stdin.once('data', (chunk) => resolve(String(chunk).trim())));
-      process.stdin.pause();
-      if (!/^y(es)?$/i.test(answer)) throw new UsageError('not confirmed; nothing changed');
-    }
+    await confirm('Write the change and re-synthesize?', values.yes!);
 
     const original = readFileSync(releasesFile, 'utf8');
     writeFileSync(releasesFile, `${JSON.stringify({ ...releases, [environment]: swapModel(release) }, null, 2)}\n`);
