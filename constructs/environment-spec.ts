@@ -31,7 +31,7 @@ export interface EnvironmentSpec {
   readonly network?: NetworkSpec;
   /** @default - no backups (the environment's data is disposable) */
   readonly backup?: BackupSpec;
-  /** @default - a suspended template, run on demand with scripts/index-rebuild.sh */
+  /** @default - a suspended template, run on demand with scripts/index-rebuild.ts */
   readonly indexRebuild?: IndexRebuildSpec;
   /**
    * Overrides of the SLO defaults of DESIGN.md.

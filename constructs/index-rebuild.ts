@@ -16,7 +16,7 @@ export interface IndexRebuildProps {
 
 /**
  * The index rebuild as a CronJob: on a schedule, or a suspended template that
- * scripts/index-rebuild.sh turns into a Job. It runs the engine image with the
+ * scripts/index-rebuild.ts turns into a Job. It runs the engine image with the
  * engine's dependencies, and only the egress they need.
  * @see runbooks/rebuild-index.md
  */

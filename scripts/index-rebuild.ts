@@ -102,16 +102,26 @@ export async function main(argv: string[]): Promise<number> {
       dry_run: options.dryRun, result,
     });
     kubectl(options, ['get', 'cronjob', CRONJOB, '-o', 'name'], false);
-    kubectl(options, ['create', 'job', job, `--from=cronjob/${CRONJOB}`], true);
-    if (options.dryRun) {
-      record('dry-run');
-      return 0;
+    try {
+      kubectl(options, ['create', 'job', job, `--from=cronjob/${CRONJOB}`], true);
+      if (options.dryRun) {
+        record('dry-run');
+        return 0;
+      }
+      const outcome = await follow(options, job);
+      record(outcome === 'success' ? 'success' : 'failed');
+      process.stdout.write(outcome === 'success' ? `index rebuild job/${job} completed\n` : `index rebuild job/${job} ${outcome === 'failed' ? 'FAILED' : 'still running after the timeout'}: see runbooks/rebuild-index.md\n`);
+      try {
+        process.stdout.write(kubectl(options, ['logs', `job/${job}`, '--tail=20'], false));
+      } catch {
+        process.stderr.write(`could not read the logs of job/${job}; the outcome above stands\n`);
+      }
+      return outcome === 'success' ? 0 : 1;
+    } catch (error) {
+      // Anything after the create may have changed the cluster: it is audited either way.
+      record('failed');
+      throw error;
     }
-    const outcome = await follow(options, job);
-    process.stdout.write(kubectl(options, ['logs', `job/${job}`, '--tail=20'], false));
-    record(outcome === 'success' ? 'success' : 'failed');
-    process.stdout.write(outcome === 'success' ? `index rebuild job/${job} completed\n` : `index rebuild job/${job} ${outcome === 'failed' ? 'FAILED' : 'still running after the timeout'}: see runbooks/rebuild-index.md\n`);
-    return outcome === 'success' ? 0 : 1;
   } catch (error) {
     process.stderr.write(`index-rebuild: ${(error as Error).message}\n`);
     return error instanceof UsageError ? 2 : 1;
