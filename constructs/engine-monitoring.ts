@@ -5,7 +5,6 @@ import { AlertOptions } from '../monitoring/alert-rules';
 import { GRAFANA_DASHBOARD_LABEL, LABELS } from '../monitoring/conventions';
 import { dashboards } from '../monitoring/dashboards';
 import { sloRuleGroups } from '../monitoring/rule-groups';
-import { RuleGroup } from '../monitoring/rules';
 import { SloTarget } from '../monitoring/slo-target';
 import { goDuration } from './identity';
 
@@ -22,11 +21,6 @@ export interface EngineMonitoringProps {
 }
 
 const MONITORING_API = 'monitoring.coreos.com/v1';
-
-/** Rules of one environment, for a PrometheusRule and for plain rule files alike. */
-export function environmentRuleGroups(target: SloTarget, alerts: AlertOptions): RuleGroup[] {
-  return sloRuleGroups(target, alerts);
-}
 
 /**
  * What the Prometheus Operator and Grafana need for one environment: the SLO
@@ -46,7 +40,7 @@ export class EngineMonitoring extends Construct {
       apiVersion: MONITORING_API,
       kind: 'PrometheusRule',
       metadata: { name: 'search-engine-slo', namespace },
-      spec: { groups: environmentRuleGroups(target, props.alerts) },
+      spec: { groups: sloRuleGroups(target, props.alerts) },
     });
 
     const endpoint = (port: string) => ({ port, path: PROBE_PATHS.metrics, interval: goDuration(this.scrapeInterval), scheme: 'http' });

@@ -6,7 +6,7 @@ import { alertmanagerConfig } from '../monitoring/alertmanager-config';
 import { dashboards } from '../monitoring/dashboards';
 import { prometheusConfig } from '../monitoring/prometheus-config';
 import { SloTarget } from '../monitoring/slo-target';
-import { environmentRuleGroups } from './engine-monitoring';
+import { sloRuleGroups } from '../monitoring/rule-groups';
 
 export interface MonitoringFilesOptions {
   readonly targets: readonly SloTarget[];
@@ -33,7 +33,7 @@ function write(dir: string, file: string, content: string): void {
 /** Prometheus, Alertmanager and Grafana configuration for a monitoring stack without the operator. */
 export function writeMonitoringFiles(dir: string, options: MonitoringFilesOptions): void {
   const { targets } = options;
-  write(dir, MONITORING_FILES.rules, yaml({ groups: targets.flatMap((target) => environmentRuleGroups(target, options.alerts)) }));
+  write(dir, MONITORING_FILES.rules, yaml({ groups: targets.flatMap((target) => sloRuleGroups(target, options.alerts)) }));
   write(dir, MONITORING_FILES.prometheus, yaml(prometheusConfig({ namespaces: targets.map((t) => t.namespace), ruleFiles: [MONITORING_FILES.rules] })));
   write(dir, MONITORING_FILES.alertmanager, yaml(alertmanagerConfig()));
   for (const target of targets) {

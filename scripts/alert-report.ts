@@ -9,7 +9,7 @@
  * long-running Prometheus). Times are minutes from onset (or from the end of
  * the incident, for resets) to the first (or last) evaluation that fires.
  */
-import { environmentRuleGroups } from '../constructs/engine-monitoring';
+import { sloRuleGroups } from '../monitoring/rule-groups';
 import { BURN_RATE_WINDOWS } from '../monitoring/burn-rate-windows';
 import { BURN_ALERTS, SLI_NAMES, SliName } from '../monitoring/conventions';
 import { DEFAULT_SLO } from '../monitoring/slo';
@@ -18,7 +18,7 @@ import { FiringAlert, firingTimeline } from './promtool-timeline';
 import { incidentSeries } from './slo-incidents';
 
 const target: SloTarget = { environment: 'prod', namespace: 'search-prod', slo: DEFAULT_SLO, paging: true };
-const groups = environmentRuleGroups(target, { runbookBaseUrl: 'https://runbooks.example' });
+const groups = sloRuleGroups(target, { runbookBaseUrl: 'https://runbooks.example' });
 const ONSET = 1440;
 const RESET_INCIDENT_MINUTES = 60;
 

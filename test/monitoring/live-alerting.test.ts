@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { environmentRuleGroups } from '../../constructs/engine-monitoring';
+import { sloRuleGroups } from '../../monitoring/rule-groups';
 import { alertmanagerConfig, RECEIVER_NAMES } from '../../monitoring/alertmanager-config';
 import { ALERTS } from '../../monitoring/conventions';
 import { DEFAULT_SLO } from '../../monitoring/slo';
@@ -29,7 +29,7 @@ beforeAll(async () => {
     receivers: { page: hook(RECEIVER_NAMES.page), ticket: hook(RECEIVER_NAMES.ticket), heartbeat: hook(RECEIVER_NAMES.heartbeat) },
   })));
   alertmanager = await AlertmanagerServer.start(join(dir, 'alertmanager.yml'));
-  writeFileSync(join(dir, 'rules.yml'), stringify({ groups: environmentRuleGroups(target, { runbookBaseUrl: 'https://runbooks.example' }) }, { lineWidth: 0 }));
+  writeFileSync(join(dir, 'rules.yml'), stringify({ groups: sloRuleGroups(target, { runbookBaseUrl: 'https://runbooks.example' }) }, { lineWidth: 0 }));
   writeFileSync(join(dir, 'prometheus.yml'), stringify({
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
     rule_files: [join(dir, 'rules.yml')],
