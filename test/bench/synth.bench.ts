@@ -31,7 +31,7 @@ function medianSynthMs(environments: readonly EnvironmentSpec[]): number {
   for (let run = 0; run < RUNS; run++) {
     const root = mkdtempSync(join(tmpdir(), 'search-ops-bench-'));
     const start = performance.now();
-    new SearchOpsApp({ environments, gitops: GITOPS, outdir: join(root, 'dist') }).synth();
+    new SearchOpsApp({ environments, gitops: GITOPS, outdir: join(root, 'dist'), report: () => undefined, warn: () => undefined }).synth();
     times.push(performance.now() - start);
     rmSync(root, { recursive: true, force: true });
   }
