@@ -70,6 +70,7 @@ beforeAll(async () => {
   // A full rate window of data for every pod before judging.
   await waitFor(async () => {
     const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count(rate(search_requests_total[20s]) > 0)')}`);
+    if (!response.ok) return false;
     const body = await response.json() as { data: { result: { value: [number, string] }[] } };
     // Four engines with traffic, each with 3 languages of code 200 (the erroring one adds 500s).
     return Number(body.data.result[0]?.value[1] ?? 0) >= 12;

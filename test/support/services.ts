@@ -33,6 +33,17 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
+/** Polls a readiness endpoint until it answers 200. */
+export async function waitForReady(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url).then((response) => response.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** A child process that can be stopped and started again on the same port. */
 abstract class ManagedServer {
   protected child: ChildProcess | undefined;
@@ -195,7 +206,10 @@ export class PrometheusServer extends ManagedServer {
   }
 
   public static async start(configFile: string): Promise<PrometheusServer> {
-    return new PrometheusServer(await freePort(), configFile).start();
+    const server = await new PrometheusServer(await freePort(), configFile).start();
+    // The port opens before the TSDB is ready; queries answer 503 until then.
+    await waitForReady(`${server.url}/-/ready`);
+    return server;
   }
 
   protected command(): [string, string[]] {
@@ -223,7 +237,9 @@ export class AlertmanagerServer extends ManagedServer {
   }
 
   public static async start(configFile: string): Promise<AlertmanagerServer> {
-    return new AlertmanagerServer(await freePort(), configFile).start();
+    const server = await new AlertmanagerServer(await freePort(), configFile).start();
+    await waitForReady(`${server.url}/-/ready`);
+    return server;
   }
 
   protected command(): [string, string[]] {
