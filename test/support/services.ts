@@ -198,25 +198,20 @@ export class FakeEngine extends ManagedServer {
   }
 }
 
-/** Debian's Prometheus on loopback, with a throwaway data folder. */
-export class PrometheusServer extends ManagedServer {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-prometheus-'));
-  private constructor(port: number, private readonly configFile: string) {
+/**
+ * A Prometheus-family daemon on loopback: a throwaway data folder, a config
+ * file, and started only once `/-/ready` answers (the port opens earlier).
+ */
+abstract class ReadyServer extends ManagedServer {
+  protected readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-daemon-'));
+  protected constructor(port: number, protected readonly configFile: string) {
     super(port);
   }
 
-  public static async start(configFile: string): Promise<PrometheusServer> {
-    const server = await new PrometheusServer(await freePort(), configFile).start();
-    // The port opens before the TSDB is ready; queries answer 503 until then.
-    await waitForReady(`${server.url}/-/ready`);
-    return server;
-  }
-
-  protected command(): [string, string[]] {
-    return ['prometheus', [
-      `--config.file=${this.configFile}`, `--storage.tsdb.path=${this.dir}`, `--web.listen-address=${LOOPBACK}:${this.port}`,
-      '--rules.alert.resend-delay=1s', '--web.enable-lifecycle',
-    ]];
+  public override async start(): Promise<this> {
+    await super.start();
+    await waitForReady(`${this.url}/-/ready`);
+    return this;
   }
 
   public get url(): string {
@@ -229,32 +224,30 @@ export class PrometheusServer extends ManagedServer {
   }
 }
 
-/** Debian's Alertmanager on loopback, clustering off. */
-export class AlertmanagerServer extends ManagedServer {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'search-ops-alertmanager-'));
-  private constructor(port: number, private readonly configFile: string) {
-    super(port);
+/** Debian's Prometheus on loopback. */
+export class PrometheusServer extends ReadyServer {
+  public static async start(configFile: string): Promise<PrometheusServer> {
+    return new PrometheusServer(await freePort(), configFile).start();
   }
 
+  protected command(): [string, string[]] {
+    return ['prometheus', [
+      `--config.file=${this.configFile}`, `--storage.tsdb.path=${this.dir}`, `--web.listen-address=${LOOPBACK}:${this.port}`,
+      '--rules.alert.resend-delay=1s', '--web.enable-lifecycle',
+    ]];
+  }
+}
+
+/** Debian's Alertmanager on loopback, clustering off. */
+export class AlertmanagerServer extends ReadyServer {
   public static async start(configFile: string): Promise<AlertmanagerServer> {
-    const server = await new AlertmanagerServer(await freePort(), configFile).start();
-    await waitForReady(`${server.url}/-/ready`);
-    return server;
+    return new AlertmanagerServer(await freePort(), configFile).start();
   }
 
   protected command(): [string, string[]] {
     return ['prometheus-alertmanager', [
       `--config.file=${this.configFile}`, `--storage.path=${this.dir}`, `--web.listen-address=${LOOPBACK}:${this.port}`, '--cluster.listen-address=',
     ]];
-  }
-
-  public get url(): string {
-    return `http://${LOOPBACK}:${this.port}`;
-  }
-
-  public async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
