@@ -84,4 +84,6 @@ ferretdb
 bash scripts/build-mongo-tools.sh
 promtool_upstream
 go_tool helm "$HELM_VERSION" helm.sh/helm/v4/cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
-log "ready: helm $("$BIN/helm" version --short), $("$BIN/ferretdb" --version 2>&1 | head -1)"
+# The local control plane of the cluster tests (scripts/local-cluster.sh).
+bash scripts/build-cluster-tools.sh
+log "ready: helm $("$BIN/helm" version --short), $("$BIN/ferretdb" --version 2>&1 | head -1), kube-apiserver $("$BIN/kube-apiserver" --version | cut -d' ' -f2)"

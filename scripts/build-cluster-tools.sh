@@ -2,11 +2,13 @@
 # Builds, once, the local Kubernetes control plane the cluster tests run:
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok,
 # and the Argo Rollouts controller and kubectl plugin, from the versions pinned
-# in tools/cluster/go.mod. Rebuilt only when that module (or this script) changes.
+# in tools/cluster/go.mod and tools/kwok/go.mod. Rebuilt only when those
+# modules (or this script) change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODULE="$PWD/tools/cluster"
+KWOK_MODULE="$PWD/tools/kwok"
 BIN="$PWD/.tools/bin"
 STAMP="$PWD/.tools/cluster-tools.stamp"
 BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok rollouts-controller kubectl-argo-rollouts)
@@ -14,7 +16,7 @@ BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwo
 log() { printf 'build-cluster-tools: %s\n' "$*" >&2; }
 
 fingerprint() {
-  cat "$MODULE/go.mod" "$MODULE/go.sum" "$MODULE/etcd/main.go" "$0" | sha256sum | cut -d' ' -f1
+  cat "$MODULE/go.mod" "$MODULE/go.sum" "$MODULE/etcd/main.go" "$KWOK_MODULE/go.mod" "$KWOK_MODULE/go.sum" "$0" | sha256sum | cut -d' ' -f1
 }
 
 all_built() {
@@ -38,6 +40,11 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 ldflags+=" -X github.com/argoproj/argo-rollouts/utils/version.version=${rollouts#v}"
 ldflags+=" -X github.com/argoproj/argo-rollouts/utils/version.gitTag=$rollouts"
+# The release commit, where the module proxy records it; the plugin then reports the plain tag.
+info="$(go env GOMODCACHE)/cache/download/github.com/argoproj/argo-rollouts/@v/$rollouts.info"
+rollouts_commit=$(sed -n 's/.*"Hash":"\([0-9a-f]\{40\}\)".*/\1/p' "$info" 2>/dev/null || true)
+ldflags+=" -X github.com/argoproj/argo-rollouts/utils/version.gitCommit=$rollouts_commit"
+ldflags+=" -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=clean"
 
 log "building Kubernetes $k8s, etcd, kwok and Argo Rollouts $rollouts (first time only: 20-40 min on 2 cores)"
 mkdir -p "$BIN"
@@ -49,18 +56,23 @@ CGO_ENABLED=0 go -C "$MODULE" build -o "$BIN/" -ldflags "$ldflags" \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kubectl \
-  sigs.k8s.io/kwok/cmd/kwok \
   github.com/argoproj/argo-rollouts/cmd/kubectl-argo-rollouts
 
 # The Rollouts controller hard-codes 0.0.0.0 for its metrics and healthz
-# listeners; a Go build overlay binds them to loopback without forking the module.
-overlay="$PWD/.tools/rollouts-overlay"
-mkdir -p "$overlay"
-source_file="$(go -C "$MODULE" list -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)/controller/controller.go"
-grep -q '"0.0.0.0:%d"' "$source_file" || { log "the Rollouts controller no longer listens on 0.0.0.0:%d; update the overlay"; exit 1; }
-sed 's/"0\.0\.0\.0:%d"/"127.0.0.1:%d"/' "$source_file" >"$overlay/controller.go"
-printf '{"Replace":{"%s":"%s"}}\n' "$source_file" "$overlay/controller.go" >"$overlay/overlay.json"
-CGO_ENABLED=0 go -C "$MODULE" build -o "$BIN/" -ldflags "$ldflags" -overlay "$overlay/overlay.json" \
+# listeners. It is built from a copy of its module source that binds them to
+# loopback, swapped in by a replace directive in a copy of go.mod (-modfile).
+patched="$PWD/.tools/rollouts-controller-build"
+rm -rf "$patched" && mkdir -p "$patched"
+cp -r "$(go -C "$MODULE" list -m -f '{{.Dir}}' github.com/argoproj/argo-rollouts)" "$patched/src"
+chmod -R u+w "$patched/src"
+grep -q '"0.0.0.0:%d"' "$patched/src/controller/controller.go" ||
+  { log "the Rollouts controller no longer listens on 0.0.0.0:%d; update this patch"; exit 1; }
+sed -i 's/"0\.0\.0\.0:%d"/"127.0.0.1:%d"/' "$patched/src/controller/controller.go"
+cp "$MODULE/go.mod" "$MODULE/go.sum" "$patched/"
+go mod edit -modfile "$patched/go.mod" -replace "github.com/argoproj/argo-rollouts=$patched/src"
+CGO_ENABLED=0 go -C "$MODULE" build -modfile "$patched/go.mod" -o "$BIN/" \
+  -ldflags "$ldflags -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=dirty" \
   github.com/argoproj/argo-rollouts/cmd/rollouts-controller
+CGO_ENABLED=0 go -C "$KWOK_MODULE" build -o "$BIN/" sigs.k8s.io/kwok/cmd/kwok
 echo "$wanted" >"$STAMP"
 log "built in $((SECONDS - start)) s: ${BINARIES[*]}"

@@ -349,7 +349,7 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
 
     // shellcheck comes from Debian, installed by scripts/bootstrap.sh.
     test('shellcheck finds nothing in rollback.sh, the stand-in or the project scripts', () => {
-      const scripts = ['rollback.sh', 'bootstrap.sh', 'test.sh'].map((name) => join(SCRIPT, '..', name));
+      const scripts = ['rollback.sh', 'bootstrap.sh', 'test.sh', 'build-mongo-tools.sh', 'build-cluster-tools.sh', 'local-cluster.sh'].map((name) => join(SCRIPT, '..', name));
       const result = spawnSync('shellcheck', [...scripts, join(__dirname, '..', 'support', 'kubectl-stub', 'kubectl')], { encoding: 'utf8' });
       expect(result.stdout).toBe('');
       expect(result.status).toBe(0);

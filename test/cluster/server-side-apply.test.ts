@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ENVIRONMENTS } from '../../constructs/environments';
+import { CLUSTER_CONTEXT, eventually, LocalCluster } from '../support/cluster';
+import { HELM } from '../support/helm';
+import { COMMITTED_DIST, KubeObject, readObjects } from '../support/synth';
+import { run } from '../support/tools';
+
+/**
+ * The committed `dist/` against a real kube-apiserver, controller-manager,
+ * scheduler and Argo Rollouts controller (scripts/local-cluster.sh): what
+ * schemas cannot catch, such as admission, Pod Security `restricted`, CRD
+ * structural validation and defaulting. Pods land on kwok's fake node, which
+ * marks them Running: no container runs (there is no kubelet here).
+ */
+const FIELD_MANAGER = 'search-ops-tests';
+const apply = ['apply', '--server-side', '--field-manager', FIELD_MANAGER];
+
+let cluster: LocalCluster;
+
+beforeAll(() => {
+  cluster = LocalCluster.start({ rollouts: true, auditPolicy: join(COMMITTED_DIST, 'audit', 'policy.yaml') });
+  console.log(`local control plane ready in ${(cluster.startupMs / 1000).toFixed(1)} s`);
+}, 240_000);
+
+afterAll(() => cluster?.stop());
+
+/** The pod templates of a folder's workloads, by `Kind/name`. */
+function podTemplates(objects: readonly KubeObject[]): Map<string, KubeObject> {
+  const templates = new Map<string, KubeObject>();
+  for (const object of objects) {
+    const id = `${object.kind}/${object.metadata.name}`;
+    if (object.kind === 'Rollout' || object.kind === 'Deployment') templates.set(id, object.spec.template);
+    if (object.kind === 'CronJob') templates.set(id, object.spec.jobTemplate.spec.template);
+    if (object.kind === 'Job') templates.set(id, object.spec.template);
+  }
+  return templates;
+}
+
+/** A bare Pod with a template's spec, for a server-side dry run through admission. */
+const podFrom = (template: KubeObject, name: string, namespace: string): string =>
+  stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: template.metadata?.labels }, spec: template.spec });
+
+describe.each(ENVIRONMENTS.map((e) => [e.name, e.namespace]))('dist/%s on a real API server', (name, namespace) => {
+  const folder = join(COMMITTED_DIST, name);
+  const objects = readObjects(folder);
+
+  test('a server-side dry run accepts every object, and a real apply creates them all', () => {
+    // A dry run cannot put namespaced objects into a namespace that does not exist yet.
+    cluster.must([...apply, '-f', join(folder, `Namespace.${namespace}.k8s.yaml`)]);
+    const dryRun = cluster.kubectl([...apply, '--dry-run=server', '-f', folder]);
+    expect(dryRun.output).not.toMatch(/Warning|Error|invalid/i);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.output.match(/serverside-applied \(server dry run\)/g)).toHaveLength(objects.length);
+
+    const applied = cluster.kubectl([...apply, '-f', folder]);
+    expect(applied.output).not.toMatch(/Warning/);
+    expect(applied.code).toBe(0);
+    for (const object of objects) {
+      // Kind.group: unambiguous even where two API groups share a kind.
+      const group = object.apiVersion.includes('/') ? `.${object.apiVersion.split('/')[0]}` : '';
+      const args = ['get', `${object.kind}${group}`, object.metadata.name];
+      if (object.kind !== 'Namespace') args.push('--namespace', object.metadata.namespace);
+      const live = cluster.json(args);
+      expect(live.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(live.metadata.managedFields.map((f: KubeObject) => f.manager)).toContain(FIELD_MANAGER);
+    }
+  }, 120_000);
+
+  test('Pod Security restricted is enforced on the namespace and admits every pod template', () => {
+    const labels = cluster.json(['get', 'namespace', namespace]).metadata.labels;
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const templates = podTemplates(objects);
+    expect(templates.size).toBeGreaterThanOrEqual(2);
+    for (const [id, template] of templates) {
+      const podName = `psa-check-${id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+      const result = cluster.kubectl(['create', '--dry-run=server', '-f', '-'], podFrom(template, podName, namespace));
+      expect({ id, ...result }).toEqual({ id, code: 0, output: `pod/${podName} created (server dry run)\n` });
+    }
+  });
+
+  test('the Argo Rollouts controller brings every replica up on the fake node', async () => {
+    const wanted = objects.find((o) => o.kind === 'Rollout')!.spec.replicas as number;
+    const status = await eventually('a Healthy Rollout', 90_000, () => {
+      const rollout = cluster.json(['get', 'rollout', 'search-engine', '--namespace', namespace]);
+      return rollout.status?.phase === 'Healthy' ? rollout.status : undefined;
+    });
+    expect(status.availableReplicas).toBe(wanted);
+    const pods = cluster.json(['get', 'pods', '--namespace', namespace, '--selector', 'app.kubernetes.io/name=search-engine']).items as KubeObject[];
+    expect(pods).toHaveLength(wanted);
+    for (const pod of pods) {
+      expect(pod.spec.nodeName).toBe('kwok-node-0');
+      expect(pod.status.phase).toBe('Running');
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+    }
+  }, 120_000);
+});
+
+describe('admission catches what schemas cannot (negative controls)', () => {
+  const namespace = ENVIRONMENTS[0].namespace;
+
+  test('a pod that breaks restricted is refused, naming the rule', () => {
+    const rollout = readObjects(join(COMMITTED_DIST, ENVIRONMENTS[0].name)).find((o) => o.kind === 'Rollout')!;
+    const template = structuredClone(rollout.spec.template);
+    template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    const result = cluster.kubectl(['create', '--dry-run=server', '-f', '-'], podFrom(template, 'psa-negative', namespace));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/violates PodSecurity "restricted:.*allowPrivilegeEscalation != false/);
+  });
+
+  test('a Rollout that breaks the CRD schema is refused by the server', () => {
+    const rollout = readObjects(join(COMMITTED_DIST, ENVIRONMENTS[0].name)).find((o) => o.kind === 'Rollout')!;
+    const broken = structuredClone(rollout);
+    broken.spec.replicas = 'six';
+    const result = cluster.kubectl([...apply, '--dry-run=server', '-f', '-'], stringify(broken));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/spec\.replicas.*integer/);
+  });
+});
+
+test('dist/argocd: the AppProject and every Application are accepted', () => {
+  const folder = join(COMMITTED_DIST, 'argocd');
+  const objects = readObjects(folder);
+  const namespaces = [...new Set(objects.map((o) => o.metadata.namespace))];
+  for (const namespace of namespaces) cluster.must(['create', 'namespace', namespace]);
+  const dryRun = cluster.kubectl([...apply, '--dry-run=server', '-f', folder]);
+  expect(dryRun.code).toBe(0);
+  expect(dryRun.output.match(/serverside-applied/g)).toHaveLength(objects.length);
+  cluster.must([...apply, '-f', folder]);
+  const applications = cluster.json(['get', 'applications.argoproj.io', '--namespace', namespaces[0]]).items as KubeObject[];
+  expect(applications.map((a) => a.metadata.name).sort()).toEqual(ENVIRONMENTS.map((e) => `search-ops-${e.name}`).sort());
+});
+
+test('helm install --dry-run=server of the chart is accepted by the same API server', () => {
+  const chart = join(COMMITTED_DIST, 'helm', 'search-ops');
+  const namespace = 'search-helm-check';
+  const common = ['--kubeconfig', cluster.kubeconfig, '--kube-context', CLUSTER_CONTEXT];
+  const result = run(HELM, ['install', 'search-ops', chart, '--dry-run=server', '--set', `namespace=${namespace}`, ...common]);
+  expect(result.output).not.toMatch(/Error/);
+  expect(result.code).toBe(0);
+  expect(result.output).toMatch(/STATUS: pending-install/);
+  expect(result.output).toContain(`namespace: ${namespace}`);
+  // A value the schema refuses never reaches the cluster.
+  const refused = run(HELM, ['install', 'search-ops', chart, '--dry-run=server', '--set', 'image.tag=latest', ...common]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.output).toMatch(/image\.tag|tag/);
+});
+
+test('the generated audit policy is live: Rollout writes are logged with their bodies, Secrets never with theirs', () => {
+  const { namespace } = ENVIRONMENTS[0];
+  cluster.must(['create', 'secret', 'generic', 'audit-check', '--namespace', namespace, '--from-literal=password=must-not-be-logged']);
+  cluster.must(['annotate', 'rollout', 'search-engine', '--namespace', namespace, 'search-ops.io/audit-check=1', '--overwrite']);
+  const log = run('cat', [cluster.auditLog]).output;
+  expect(log).not.toContain('must-not-be-logged');
+  const events = log.trim().split('\n').map((line) => JSON.parse(line) as KubeObject);
+  const secret = events.find((e) => e.objectRef?.resource === 'secrets' && e.objectRef?.name === 'audit-check' && e.verb === 'create');
+  expect(secret?.level).toBe('Metadata');
+  const rollout = events.find((e) => e.objectRef?.resource === 'rollouts' && e.verb === 'patch' && e.user?.username === 'search-ops-admin');
+  expect(rollout?.level).toBe('RequestResponse');
+  expect(JSON.stringify(rollout?.requestObject)).toContain('search-ops.io/audit-check');
+});
