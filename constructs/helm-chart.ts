@@ -19,6 +19,8 @@ export type KubeObject = Record<string, any>;
 /** Placeholders set into the objects, then replaced by template actions after escaping. */
 const PLACEHOLDERS = {
   namespace: ['__SEARCH_OPS_NAMESPACE__', '{{ .Values.namespace | quote }}'],
+  // Inside other strings (queries, selectors, dashboards); the schema keeps it a DNS label.
+  namespaceText: ['__SEARCH_OPS_NAMESPACE_TEXT__', '{{ .Values.namespace }}'],
   image: ['__SEARCH_OPS_IMAGE__', '{{ include "search-ops.image" . }}'],
   tag: ['__SEARCH_OPS_TAG__', '{{ .Values.image.tag | quote }}'],
   replicas: ['__SEARCH_OPS_REPLICAS__', '{{ .Values.replicas }}'],
@@ -72,6 +74,7 @@ function parameterize(source: KubeObject, spec: EnvironmentSpec): KubeObject {
   metadata.labels = { ...metadata.labels, [HELM_LABELS[0]]: PLACEHOLDERS.chartLabel[0], [HELM_LABELS[1]]: PLACEHOLDERS.managedBy[0] };
   if (object.kind === 'Namespace' && metadata.name === spec.namespace) metadata.name = PLACEHOLDERS.namespace[0];
   if (metadata.namespace === spec.namespace) metadata.namespace = PLACEHOLDERS.namespace[0];
+  replaceNamespaceText(object, spec.namespace);
   const podSpec = object.spec?.template?.spec;
   if (podSpec === undefined) return object;
   if (object.spec.replicas === spec.replicas) object.spec.replicas = PLACEHOLDERS.replicas[0];
@@ -82,6 +85,24 @@ function parameterize(source: KubeObject, spec: EnvironmentSpec): KubeObject {
     }
   }
   return object;
+}
+
+/**
+ * Every other mention of the namespace as a whole word (a ServiceMonitor's
+ * namespaceSelector, rule and dashboard queries, policy selectors), but not
+ * inside longer names such as a `search-prod-backups` bucket.
+ */
+function replaceNamespaceText(node: KubeObject, namespace: string): void {
+  const word = new RegExp(`(?<![A-Za-z0-9_.-])${namespace.replace(/[.-]/g, '\\$&')}(?![A-Za-z0-9_-])`, 'g');
+  const visit = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(word, PLACEHOLDERS.namespaceText[0]);
+    if (Array.isArray(value)) return value.map(visit);
+    if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) (value as KubeObject)[key] = visit(child);
+    }
+    return value;
+  };
+  visit(node);
 }
 
 /** YAML in which every literal `{{`/`}}` survives Helm, then the placeholders become actions. */

@@ -50,6 +50,17 @@ describe('the Helm chart, with the real helm', () => {
     expect(rendered.filter((o) => o.kind !== 'Namespace').every((o) => o.metadata.namespace === 'search-blue')).toBe(true);
   });
 
+  test('a namespace override reaches every mention of the namespace, not only metadata', () => {
+    const rendered = renderChart(CHART, ['--set', 'namespace=search-blue']);
+    const text = JSON.stringify(rendered);
+    // Whole word only: the dependencies' namespace (search-prod-data) and the bucket stay.
+    expect(text).not.toMatch(new RegExp(`(?<![\\w.-])${prod.namespace}(?![\\w-])`));
+    expect(text).toContain(`${prod.namespace}-data`);
+    expect(findObject(rendered, 'ServiceMonitor', 'search-engine').spec.namespaceSelector.matchNames).toEqual(['search-blue']);
+    const rules = findObject(rendered, 'PrometheusRule', 'search-engine-slo').spec.groups.flatMap((g: KubeObject) => g.rules);
+    expect(rules.every((r: KubeObject) => !r.expr.includes('namespace=') || r.expr.includes('namespace="search-blue"'))).toBe(true);
+  });
+
   test('a digest pins the image', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const rollout = findObject(renderChart(CHART, ['--set', `image.digest=${digest}`]), 'Rollout', 'search-engine');
