@@ -69,7 +69,7 @@ grep -q '"0.0.0.0:%d"' "$patched/src/controller/controller.go" ||
   { log "the Rollouts controller no longer listens on 0.0.0.0:%d; update this patch"; exit 1; }
 sed -i 's/"0\.0\.0\.0:%d"/"127.0.0.1:%d"/' "$patched/src/controller/controller.go"
 cp "$MODULE/go.mod" "$MODULE/go.sum" "$patched/"
-go mod edit -modfile "$patched/go.mod" -replace "github.com/argoproj/argo-rollouts=$patched/src"
+go mod edit -replace "github.com/argoproj/argo-rollouts=$patched/src" "$patched/go.mod"
 CGO_ENABLED=0 go -C "$MODULE" build -modfile "$patched/go.mod" -o "$BIN/" \
   -ldflags "$ldflags -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=dirty" \
   github.com/argoproj/argo-rollouts/cmd/rollouts-controller

@@ -202,7 +202,9 @@ apply_crds() {
   [ -d "$CRDS" ] || die "no CRD folder at $CRDS (set SEARCH_OPS_CRDS)"
   kubectl_local apply --server-side --field-manager search-ops-tests -f "$CRDS/argo-rollouts-v1.9.1" \
     -f "$CRDS/prometheus-operator-v0.93.0" -f "$CRDS/argo-cd-v3.5.1" >/dev/null
-  kubectl_local wait --for=condition=Established crd --all --timeout=60s >/dev/null
+  # A CRD has no conditions at all for a moment, which `kubectl wait` treats as an error.
+  wait_until "the CRDs to be established" 60 kube-apiserver \
+    kubectl_local wait --for=condition=Established crd --all --timeout=5s
 }
 
 start_rollouts_controller() {

@@ -22,7 +22,8 @@ const prod = ENVIRONMENTS.find((e) => e.name === 'prod')!;
 const { namespace } = prod;
 const ROLLOUT = 'search-engine';
 const STEP_PAUSE = Duration.seconds(3);
-const ANALYSIS_INTERVAL_SECONDS = 3;
+// Long enough that the inconclusive measurements tolerated (2) outlast discovery plus two scrapes.
+const ANALYSIS_INTERVAL_SECONDS = 5;
 const HEALTHY = { errorRatio: 0, latencySeconds: 0.05, rps: 40 };
 const FAILING = { ...HEALTHY, errorRatio: 0.05 };
 
@@ -76,10 +77,22 @@ const replicaSets = (): KubeObject[] => cluster.json(['get', 'rs', '--namespace'
 const analysisRuns = (): KubeObject[] => cluster.json(['get', 'analysisruns', '--namespace', namespace]).items;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Sets a new image on both containers through the real kubectl plugin, as an operator would. */
+/** Waits as `eventually` does; on a timeout, adds what the controller and the analyses say. */
+async function waitForRollout<T>(what: string, timeoutMs: number, probe: () => T | undefined, intervalMs = 200): Promise<T> {
+  try {
+    return await eventually(what, timeoutMs, probe, intervalMs);
+  } catch (error) {
+    const summary = cluster.kubectl(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--namespace', namespace]).output;
+    const runs = analysisRuns().map((r) => `${r.metadata.name}: ${r.status?.phase} ${JSON.stringify(r.status?.metricResults?.map((m: KubeObject) => [m.name, m.phase, m.measurements?.at(-1)?.value ?? m.message]))}`);
+    const args = analysisRuns().map((r) => JSON.stringify(r.spec.args));
+    const scraped = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count by (namespace, rollouts_pod_template_hash) (search_requests_total)')}`).then((r) => r.text(), (e) => String(e));
+    throw new Error(`${(error as Error).message}\n${summary}\n${runs.join('\n')}\nargs: ${args.join('\n')}\nscraped: ${scraped}\ntargets: ${readFileSync(targetsFile, 'utf8')}\nrollout status: ${JSON.stringify(rollout().status)}`);
+  }
+}
+
+/** Sets a new image through the real kubectl plugin, as an operator would; the health server ships in the engine's image, so both containers. */
 function release(tag: string): void {
-  const image = `${prod.image.repository}:${tag}`;
-  cluster.must(['argo', 'rollouts', 'set', 'image', ROLLOUT, `engine=${image}`, `health=${image}`, '--namespace', namespace]);
+  cluster.must(['argo', 'rollouts', 'set', 'image', ROLLOUT, `*=${prod.image.repository}:${tag}`, '--namespace', namespace]);
 }
 
 /** Waits for the controller to create the new revision's ReplicaSet, then points a fake engine at its hash. */
@@ -105,7 +118,10 @@ beforeAll(async () => {
   prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
 
   const dist = synthToTemp([drillSpec(prometheus.url)]);
-  cluster.must(['apply', '--server-side', '--field-manager', 'search-ops', '-f', join(dist, 'prod')]);
+  const apply = ['apply', '--server-side', '--field-manager', 'search-ops', '-f'];
+  // The Namespace first: kubectl applies a folder's files in name order.
+  cluster.must([...apply, join(dist, 'prod', `Namespace.${namespace}.k8s.yaml`)]);
+  cluster.must([...apply, join(dist, 'prod')]);
   const stable = await eventually('the first revision to be Healthy', 90_000, () => {
     const status = rollout().status;
     return status?.phase === 'Healthy' ? status.stableRS as string : undefined;
@@ -132,7 +148,7 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
 
     // The canary ReplicaSet's size at each step: what setWeight means without a traffic router.
     const sizes = new Set<number>();
-    const status = await eventually('the canary to be promoted', 240_000, () => {
+    const status = await waitForRollout('the canary to be promoted', 240_000, () => {
       const canary = replicaSets().find((rs) => rs.metadata.labels['rollouts-pod-template-hash'] === goodHash);
       if (canary !== undefined) sizes.add(canary.spec.replicas);
       const current = rollout().status;
@@ -158,7 +174,7 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
     release('1.7.5');
     const badHash = await canaryPlayedBy(await startEngine(FAILING), goodHash);
 
-    const aborted = await eventually('the controller to abort the canary', 120_000, () => {
+    const aborted = await waitForRollout('the controller to abort the canary', 120_000, () => {
       const current = rollout();
       return current.status.abort === true ? current : undefined;
     }, 100);
@@ -193,7 +209,7 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
     expect(result.output).toContain('+ kubectl argo rollouts undo search-engine');
     expect(result.code).toBe(0);
 
-    const healthy = await eventually('the rolled-back Rollout to be Healthy', 60_000, () => {
+    const healthy = await waitForRollout('the rolled-back Rollout to be Healthy', 60_000, () => {
       const current = rollout();
       return current.status.phase === 'Healthy' && current.status.currentPodHash === before.status.stableRS ? current : undefined;
     });
