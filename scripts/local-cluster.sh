@@ -167,9 +167,12 @@ start_controllers() {
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --use-service-account-credentials=false
   spawn kube-scheduler "$BIN/kube-scheduler" "${auth[@]}" --secure-port "$(free_port)"
+  # A node Lease, as a kubelet keeps: kwok's status-only heartbeat comes every 20-45 s,
+  # too seldom for the node lifecycle controller, which then marks every pod unready.
   spawn kwok "$BIN/kwok" --kubeconfig "$kubeconfig" --server-address "127.0.0.1:$(free_port)" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr "$POD_CIDR" --node-ip 127.0.0.1
+    --cidr "$POD_CIDR" --node-ip 127.0.0.1 \
+    --node-lease-duration-seconds 40
 }
 
 # One fake node, large enough for every environment's pods, in one zone.

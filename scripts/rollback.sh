@@ -237,32 +237,63 @@ previous_replicaset() {
   printf '%s\t%s' "$best_revision" "$best_rs"
 }
 
+# JSON Pointer escaping of one object key (RFC 6901).
+json_pointer_token() {
+  local token=${1//\~/\~0}
+  printf '%s' "${token//\//\~1}"
+}
+
+# The keys of a flat JSON object of labels, one a line. Label keys and values
+# cannot hold quotes, so a key is every "...": in the text.
+label_keys() {
+  grep -o '"[^"]*":' <<<"$1" | sed -e 's/^"//' -e 's/":$//' | sort -u || true
+}
+
+# Labels the controller injects into a ReplicaSet's template while it is stable
+# or canary (stableMetadata and friends). They are not the Rollout's own: a
+# template restored with them gets a new hash and goes through every canary
+# step again instead of straight back to the stable ReplicaSet.
+ephemeral_label_keys() {
+  local metadata='{.spec.strategy.canary.stableMetadata.labels}{.spec.strategy.canary.canaryMetadata.labels}'
+  metadata+='{.spec.strategy.blueGreen.activeMetadata.labels}{.spec.strategy.blueGreen.previewMetadata.labels}'
+  label_keys "$(kube_read get rollout "$NAME" -o "jsonpath=$metadata")"
+}
+
 rollback_rollout() {
   FROM_REVISION=$(current_revision)
   require_revision "rollout $NAME"
-  if kube_read argo rollouts version >/dev/null 2>&1; then
-    confirm
+  local plugin=false
+  if kube_read argo rollouts version >/dev/null 2>&1; then plugin=true; fi
+  # Everything read before the first change, so a lookup failure changes nothing.
+  local previous restored rs template ephemeral present key patch
+  previous=$(previous_replicaset)
+  restored=${previous%%$'\t'*}
+  rs=${previous#*$'\t'}
+  template=$(kube_read get rs "$rs" -o 'jsonpath={.spec.template}')
+  # The hash label belongs to the old ReplicaSet; Argo Rollouts sets a fresh one.
+  template=$(printf '%s' "$template" | sed -E \
+    -e 's/,[[:space:]]*"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"//g' \
+    -e 's/"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"[[:space:]]*,?//g')
+  ephemeral=$(ephemeral_label_keys)
+  present=$(label_keys "$(kube_read get rs "$rs" -o 'jsonpath={.spec.template.metadata.labels}')")
+  # Replace the whole template: a merge patch would keep labels added since.
+  patch="[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":$template}"
+  while IFS= read -r key; do
+    if [ -z "$key" ] || ! grep -qxF -- "$key" <<<"$present"; then continue; fi
+    patch+=",{\"op\":\"remove\",\"path\":\"/spec/template/metadata/labels/$(json_pointer_token "$key")\"}"
+  done <<<"$ephemeral"
+  patch+=']'
+  printf 'previous revision: %s (ReplicaSet %s)\n' "$restored" "$rs"
+  confirm
+  if [ "$plugin" = true ]; then
     kube_write argo rollouts abort "$NAME"
-    kube_write argo rollouts undo "$NAME"
   else
-    # Everything read before the first change, so a lookup failure changes nothing.
-    local previous restored rs template
-    previous=$(previous_replicaset)
-    restored=${previous%%$'\t'*}
-    rs=${previous#*$'\t'}
-    template=$(kube_read get rs "$rs" -o 'jsonpath={.spec.template}')
-    # The hash label belongs to the old ReplicaSet; Argo Rollouts sets a fresh one.
-    template=$(printf '%s' "$template" | sed -E \
-      -e 's/,[[:space:]]*"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"//g' \
-      -e 's/"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"[[:space:]]*,?//g')
-    printf 'previous revision: %s (ReplicaSet %s)\n' "$restored" "$rs"
-    confirm
     # --subresource needs kubectl 1.24 or newer.
     kube_write patch rollout "$NAME" --type merge --subresource status -p '{"status":{"abort":true}}'
-    # Replace the whole template, as the plugin's undo does: a merge patch would
-    # keep labels added since, and the template would no longer match stable.
-    kube_write patch rollout "$NAME" --type json -p "[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":$template}]"
   fi
+  # Not the plugin's undo: it copies the controller's stable/canary labels back
+  # into the template (Argo Rollouts v1.9.1), which turns a rollback into a new canary.
+  kube_write patch rollout "$NAME" --type json -p "$patch"
   wait_for_new_revision
 }
 

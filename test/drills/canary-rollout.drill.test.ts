@@ -75,6 +75,7 @@ async function startEngine(traffic: typeof HEALTHY): Promise<FakeEngine> {
 const rollout = (): KubeObject => cluster.json(['get', 'rollout', ROLLOUT, '--namespace', namespace]);
 const replicaSets = (): KubeObject[] => cluster.json(['get', 'rs', '--namespace', namespace, '--selector', 'app.kubernetes.io/name=search-engine']).items;
 const analysisRuns = (): KubeObject[] => cluster.json(['get', 'analysisruns', '--namespace', namespace]).items;
+const COMPLETED = ['Successful', 'Failed', 'Error', 'Inconclusive'];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Waits as `eventually` does; on a timeout, adds what the controller and the analyses say. */
@@ -82,11 +83,12 @@ async function waitForRollout<T>(what: string, timeoutMs: number, probe: () => T
   try {
     return await eventually(what, timeoutMs, probe, intervalMs);
   } catch (error) {
-    const summary = cluster.kubectl(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--namespace', namespace]).output;
+    const summary = cluster.kubectl(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--no-color', '--namespace', namespace]).output;
     const runs = analysisRuns().map((r) => `${r.metadata.name}: ${r.status?.phase} ${JSON.stringify(r.status?.metricResults?.map((m: KubeObject) => [m.name, m.phase, m.measurements?.at(-1)?.value ?? m.message]))}`);
+    const sets = replicaSets().map((rs) => `${rs.metadata.name}: spec ${rs.spec.replicas}, ready ${rs.status.readyReplicas ?? 0}, available ${rs.status.availableReplicas ?? 0}`);
     const args = analysisRuns().map((r) => JSON.stringify(r.spec.args));
     const scraped = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count by (namespace, rollouts_pod_template_hash) (search_requests_total)')}`).then((r) => r.text(), (e) => String(e));
-    throw new Error(`${(error as Error).message}\n${summary}\n${runs.join('\n')}\nargs: ${args.join('\n')}\nscraped: ${scraped}\ntargets: ${readFileSync(targetsFile, 'utf8')}\nrollout status: ${JSON.stringify(rollout().status)}`);
+    throw new Error(`${(error as Error).message}\n${summary}\n${sets.join('\n')}\n${runs.join('\n')}\nargs: ${args.join('\n')}\nscraped: ${scraped}\ntargets: ${readFileSync(targetsFile, 'utf8')}\nrollout status: ${JSON.stringify(rollout().status)}`);
   }
 }
 
@@ -160,7 +162,11 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
     const expected = [...prod.delivery.canary.steps.map((s) => Math.ceil((replicas * s.weight) / 100)), replicas];
     expect([...sizes].sort((a, b) => a - b)).toEqual(expect.arrayContaining(expected));
     expect(status.currentStepIndex).toBe(rollout().spec.strategy.canary.steps.length);
-    const runs = analysisRuns().filter((r) => r.metadata.labels['rollouts-pod-template-hash'] === goodHash);
+    // The background run is terminated once the Rollout is promoted; it completes a moment later.
+    const runs = await waitForRollout('every analysis run of the canary to complete', 30_000, () => {
+      const own = analysisRuns().filter((r) => r.metadata.labels['rollouts-pod-template-hash'] === goodHash);
+      return own.every((r) => COMPLETED.includes(r.status?.phase)) ? own : undefined;
+    });
     // One run per analysis step plus the background run; every one passed.
     expect(runs.length).toBe(prod.delivery.canary.steps.length + 1);
     for (const analysisRun of runs) expect({ name: analysisRun.metadata.name, phase: analysisRun.status.phase }).toEqual({ name: analysisRun.metadata.name, phase: 'Successful' });
@@ -190,11 +196,11 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
     expect(failedMetrics).toContain('success-rate');
 
     // After abortScaleDownDelaySeconds the canary has no pods: its weight is 0.
-    await eventually('the aborted canary scaled to zero', 60_000, () => {
+    await waitForRollout('the aborted canary scaled to zero', 60_000, () => {
       const bad = replicaSets().find((rs) => rs.metadata.labels['rollouts-pod-template-hash'] === badHash);
       return bad?.status.replicas === 0 && bad.spec.replicas === 0 ? true : undefined;
     });
-    const summary = cluster.must(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--namespace', namespace]);
+    const summary = cluster.must(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--no-color', '--namespace', namespace]);
     expect(summary).toMatch(/Status:\s+✖ Degraded/);
     expect(summary).toMatch(/ActualWeight:\s+0\b/);
     const stable = replicaSets().find((rs) => rs.metadata.labels['rollouts-pod-template-hash'] === goodHash)!;
@@ -204,16 +210,25 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
   test('scripts/rollback.sh undoes the aborted release through the real API, back to Healthy', async () => {
     const auditLog = join(mkdtempSync(join(tmpdir(), 'search-ops-audit-')), 'audit.log');
     const before = rollout();
+    const setsBefore = replicaSets().map((rs) => rs.metadata.name).sort();
+    const began = Date.now();
     const result = run('bash', [join(REPO_ROOT, 'scripts', 'rollback.sh'), '--context', 'search-ops-local', '--namespace', namespace, '--yes', '--audit-log', auditLog],
       { env: { ...cluster.env, SEARCH_OPS_ACTOR: 'canary-drill' } });
-    expect(result.output).toContain('+ kubectl argo rollouts undo search-engine');
+    expect(result.output).toContain('+ kubectl argo rollouts abort search-engine');
+    expect(result.output).toContain('+ kubectl patch rollout search-engine --type json');
     expect(result.code).toBe(0);
 
     const healthy = await waitForRollout('the rolled-back Rollout to be Healthy', 60_000, () => {
       const current = rollout();
       return current.status.phase === 'Healthy' && current.status.currentPodHash === before.status.stableRS ? current : undefined;
     });
+    console.log(`canary drill: rollback.sh back to Healthy on the stable ReplicaSet in ${seconds(Date.now() - began)}`);
     expect(healthy.spec.template.spec.containers.map((c: KubeObject) => c.image)).toEqual([`${prod.image.repository}:1.7.4`, `${prod.image.repository}:1.7.4`]);
+    // Straight back to the stable ReplicaSet: no new revision's ReplicaSet, no canary steps again,
+    // and none of the controller's stable/canary labels copied into the template.
+    expect(replicaSets().map((rs) => rs.metadata.name).sort()).toEqual(setsBefore);
+    expect(healthy.spec.template.metadata.labels.track).toBeUndefined();
+    expect(healthy.status.currentStepIndex).toBe(healthy.spec.strategy.canary.steps.length);
     const line = JSON.parse(readFileSync(auditLog, 'utf8').trim()) as KubeObject;
     expect(line).toMatchObject({ tool: 'rollback', actor: 'canary-drill', result: 'success', from_revision: before.metadata.annotations['rollout.argoproj.io/revision'] });
     expect(Number(line.to_revision)).toBeGreaterThan(Number(line.from_revision));

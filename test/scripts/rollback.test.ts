@@ -7,6 +7,8 @@ import { REPO_ROOT } from '../support/synth';
 const SCRIPT = join(REPO_ROOT, 'scripts', 'rollback.sh');
 const CONNECTION = ['--context', 'prod-eu', '--namespace', 'search-prod'];
 const REVISION_JSONPATH = 'jsonpath={.metadata.annotations.rollout\\.argoproj\\.io/revision}';
+const EPHEMERAL_JSONPATH = 'jsonpath={.spec.strategy.canary.stableMetadata.labels}{.spec.strategy.canary.canaryMetadata.labels}'
+  + '{.spec.strategy.blueGreen.activeMetadata.labels}{.spec.strategy.blueGreen.previewMetadata.labels}';
 const MUTATING = /^(abort|undo|patch|scale|apply|delete|edit|replace|set|annotate|label)$/;
 
 /** The previous ReplicaSet's template as the API returns it, hash label included. */
@@ -111,10 +113,10 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       expect(result.code).toBe(2);
       expect(result.stdout).toContain("Roll back rollout/search-engine (revision 5) in context 'prod-eu', namespace 'search-prod'? [y/N]");
       expect(result.stdout).toContain('rollback.sh: not confirmed; nothing changed');
-      expect(stub.calls().map(command)).toEqual([
-        ['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH],
-        ['argo', 'rollouts', 'version'],
-      ]);
+      // Only reads, all before the question.
+      const calls = stub.calls().map(command);
+      expect(calls[0]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
+      expect(calls.filter((call) => call.some((word) => MUTATING.test(word)))).toEqual([]);
       expect(stub.state('revision')).toBe('5');
       expect(stub.auditLines()).toEqual([]);
     });
@@ -150,7 +152,7 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       const isMutating = (call: readonly string[]) => call.some((word) => MUTATING.test(word));
       // What ran is exactly what was printed, minus the two changes.
       expect(printed.filter(isMutating).map((call) => call.slice(0, 3))).toEqual(
-        plugin ? [['argo', 'rollouts', 'abort'], ['argo', 'rollouts', 'undo']] : [['patch', 'rollout', 'search-engine'], ['patch', 'rollout', 'search-engine']],
+        plugin ? [['argo', 'rollouts', 'abort'], ['patch', 'rollout', 'search-engine']] : [['patch', 'rollout', 'search-engine'], ['patch', 'rollout', 'search-engine']],
       );
       expect(printed.filter((call) => !isMutating(call))).toEqual(ran);
       for (const call of ran) {
@@ -174,19 +176,26 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
     });
   });
 
-  test('GIVEN the kubectl-argo-rollouts plugin WHEN rollback.sh --yes runs THEN it aborts then undoes through the plugin, every call with --context and --namespace', () => {
+  test('GIVEN the kubectl-argo-rollouts plugin WHEN rollback.sh --yes runs THEN it aborts through the plugin, then patches the previous template (never the plugin\'s undo), every call with --context and --namespace', () => {
     world({ plugin: true });
     const result = rollback([...CONNECTION, '--yes', '--audit-log', stub.auditLog]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const calls = stub.calls();
-    expect(calls.map(command)).toEqual([
-      ['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH],
+    const commands = calls.map(command);
+    expect(commands.map((c) => c.slice(0, 3))).toEqual([
+      ['get', 'rollout', 'search-engine'],
       ['argo', 'rollouts', 'version'],
-      ['argo', 'rollouts', 'abort', 'search-engine'],
-      ['argo', 'rollouts', 'undo', 'search-engine'],
-      ['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH],
+      ['get', 'rs', '-l'],
+      ['get', 'rs', 'search-engine-7f9c8d6b5'],
+      ['get', 'rollout', 'search-engine'],
+      ['get', 'rs', 'search-engine-7f9c8d6b5'],
+      ['argo', 'rollouts', 'abort'],
+      ['patch', 'rollout', 'search-engine'],
+      ['get', 'rollout', 'search-engine'],
     ]);
+    expect(commands[6]).toEqual(['argo', 'rollouts', 'abort', 'search-engine']);
+    expect(calls.some((call) => call.includes('undo'))).toBe(false);
     expectConnectionFlags(calls);
     expect(result.stdout).toContain('rolled back rollout/search-engine in prod-eu/search-prod from revision 5 to 6\n');
   });
@@ -205,15 +214,33 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
     ]);
     expect(commands[2].slice(0, 4)).toEqual(['get', 'rs', '-l', 'app.kubernetes.io/name=search-engine']);
     expect(commands[3]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template}']);
-    expect(commands[4]).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '--subresource', 'status', '-p', '{"status":{"abort":true}}']);
-    expect(commands[5].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
+    expect(commands[4]).toEqual(['get', 'rollout', 'search-engine', '-o', EPHEMERAL_JSONPATH]);
+    expect(commands[5]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template.metadata.labels}']);
+    expect(commands[6]).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '--subresource', 'status', '-p', '{"status":{"abort":true}}']);
+    expect(commands[7].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
     const { 'rollouts-pod-template-hash': _hash, ...labels } = PREVIOUS_TEMPLATE.metadata.labels;
-    expect(JSON.parse(commands[5][6])).toEqual([{ op: 'replace', path: '/spec/template', value: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } }]);
-    expect(commands[5][6]).not.toContain('rollouts-pod-template-hash');
-    expect(commands[6]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
-    expect(commands).toHaveLength(7);
+    expect(JSON.parse(commands[7][6])).toEqual([{ op: 'replace', path: '/spec/template', value: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } }]);
+    expect(commands[7][6]).not.toContain('rollouts-pod-template-hash');
+    expect(commands[8]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
+    expect(commands).toHaveLength(9);
     expect(result.stdout).toContain('previous revision: 4 (ReplicaSet search-engine-7f9c8d6b5)\n');
     expect(result.stdout).toContain('rolled back rollout/search-engine in prod-eu/search-prod from revision 5 to 6\n');
+  });
+
+  test.each([
+    ['a stable label the controller injected', '{"track":"stable"}{"track":"canary"}', { track: 'stable', app: 'search-engine' }, ['track']],
+    ['an injected label with a slash in its key', '{"example.com/role":"stable"}', { 'example.com/role': 'stable', app: 'search-engine' }, ['example.com~1role']],
+    ['an ephemeral label the old template does not carry', '{"track":"stable"}', { app: 'search-engine' }, []],
+    ['no stable or canary metadata at all', '', { track: 'stable', app: 'search-engine' }, []],
+  ])('GIVEN %s WHEN rolled back THEN the template patch removes exactly the injected labels', (_case, ephemeralLabels, labels, removed) => {
+    const template = { metadata: { labels: { ...labels, 'rollouts-pod-template-hash': 'abc' } }, spec: { containers: [{ name: 'engine' }] } };
+    world({ plugin: true, ephemeralLabels, replicaSets: [{ revision: '4', name: 'rs-4', owner: 'Rollout/search-engine', template }] });
+    expect(rollback([...CONNECTION, '--yes', '--audit-log', stub.auditLog]).code).toBe(0);
+    const patch = stub.calls().map(command).find((c) => c[0] === 'patch');
+    expect(JSON.parse(patch![6])).toEqual([
+      { op: 'replace', path: '/spec/template', value: { ...template, metadata: { labels } } },
+      ...removed.map((key) => ({ op: 'remove', path: `/spec/template/metadata/labels/${key}` })),
+    ]);
   });
 
   test.each([
@@ -311,12 +338,12 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       expect(lastAudit().actor).toBe(`${user}@${host}`);
     });
 
-    test('GIVEN kubectl fails on abort WHEN rollback.sh runs THEN it exits non-zero, never undoes, and audits result "failed"', () => {
+    test('GIVEN kubectl fails on abort WHEN rollback.sh runs THEN it exits non-zero, never restores the template, and audits result "failed"', () => {
       world({ plugin: true, failOn: 'abort' });
       const result = rollback([...CONNECTION, '--yes', '--audit-log', stub.auditLog]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`rollback FAILED for rollout/search-engine in prod-eu/search-prod (exit 1); audit line appended to ${stub.auditLog}\n`);
-      expect(stub.calls().some((call) => call.includes('undo'))).toBe(false);
+      expect(stub.calls().some((call) => call[0] === 'patch')).toBe(false);
       expect(stub.auditLines()).toHaveLength(1);
       const audit = lastAudit();
       expect(Object.keys(audit)).toEqual(AUDIT_FIELDS);
@@ -328,7 +355,7 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       const result = rollback([...CONNECTION, '--yes', '--audit-log', stub.auditLog], { SEARCH_OPS_ROLLBACK_WAIT_SECONDS: '1' });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('but the revision is still 5 after 1s');
-      expect(stub.calls().filter((call) => call[1] === 'rollout')).toHaveLength(3);
+      expect(stub.calls().filter((call) => call[1] === 'rollout' && call.includes(REVISION_JSONPATH))).toHaveLength(3);
       expect(lastAudit()).toMatchObject({ from_revision: '5', to_revision: '5', result: 'success' });
     });
   });

@@ -27,6 +27,8 @@ export interface StubState {
   readonly failOn?: string;
   /** An undo leaves the revision as it was (a controller that has not caught up). */
   readonly revisionSticks?: boolean;
+  /** The Rollout's stableMetadata and canaryMetadata labels, as the jsonpath query prints them. */
+  readonly ephemeralLabels?: string;
 }
 
 export interface ScriptResult {
@@ -55,10 +57,14 @@ export class KubectlStub {
     if (state.plugin === true) writeFileSync(join(this.stateDir, 'plugin'), '');
     if (state.failOn !== undefined) writeFileSync(join(this.stateDir, 'fail-on'), state.failOn);
     if (state.revisionSticks === true) writeFileSync(join(this.stateDir, 'revision-sticks'), '');
+    if (state.ephemeralLabels !== undefined) writeFileSync(join(this.stateDir, 'ephemeral-labels'), state.ephemeralLabels);
     const replicaSets = state.replicaSets ?? [];
     writeFileSync(join(this.stateDir, 'replicasets'), replicaSets.map((rs) => `${rs.revision}\t${rs.name}\t${rs.owner}\n`).join(''));
     for (const rs of replicaSets) {
-      if (rs.template !== undefined) writeFileSync(join(this.stateDir, 'rs', `${rs.name}.json`), JSON.stringify(rs.template));
+      if (rs.template === undefined) continue;
+      writeFileSync(join(this.stateDir, 'rs', `${rs.name}.json`), JSON.stringify(rs.template));
+      const labels = (rs.template.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+      if (labels !== undefined) writeFileSync(join(this.stateDir, 'rs', `${rs.name}.labels.json`), JSON.stringify(labels));
     }
   }
 
