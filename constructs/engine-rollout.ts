@@ -53,7 +53,7 @@ export class EngineRollout extends Construct {
   public static readonly KIND = 'Rollout';
 
   public readonly name = ENGINE_NAME;
-  /** Seconds an aborted version's pods stay up for diagnosis. */
+  /** Seconds an aborted preview's pods stay up for diagnosis (blue-green). */
   public readonly abortScaleDownDelaySeconds: number;
   public readonly progressDeadlineSeconds: number;
 
@@ -87,7 +87,7 @@ export class EngineRollout extends Construct {
       canaryService: props.services.secondary,
       canaryMetadata: { labels: { [TRACK_LABEL]: Track.CANARY } },
       stableMetadata: { labels: { [TRACK_LABEL]: Track.STABLE } },
-      abortScaleDownDelaySeconds: this.abortScaleDownDelaySeconds,
+      // No abortScaleDownDelaySeconds: without a traffic router the controller ignores it.
       // From the end of the first step on, for as long as the canary runs.
       analysis: { ...analysisRef(props.analysis.background), startingStep: 1 },
       steps: props.canary.steps.flatMap((step) => [

@@ -138,8 +138,10 @@ export interface CanaryStep {
 export interface CanaryPolicy {
   readonly steps: readonly CanaryStep[];
   /**
-   * How long the aborted canary's pods stay up for diagnosis.
+   * How long an aborted preview's pods stay up for diagnosis, blue-green only:
+   * with no traffic router, Argo Rollouts scales an aborted canary down at once.
    * @default Duration.seconds(30)
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/specification/
    */
   readonly abortScaleDownDelay?: Duration;
   /**

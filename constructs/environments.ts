@@ -100,7 +100,6 @@ export const ENVIRONMENTS: readonly EnvironmentSpec[] = [
           { weight: 50, pause: Duration.minutes(10) },
           { weight: 75, pause: Duration.minutes(10) },
         ],
-        abortScaleDownDelay: Duration.minutes(5),
         progressDeadline: Duration.minutes(15),
       },
     },

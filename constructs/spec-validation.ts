@@ -208,6 +208,12 @@ function checkDelivery(p: Problems, env: EnvironmentSpec): void {
     });
   }
   positive(p, 'delivery.canary.progressDeadline', canary.progressDeadline);
+  if (canary.abortScaleDownDelay !== undefined) {
+    // Argo Rollouts honours it only for blue-green and traffic-routed canaries (rollout/replicaset.go, v1.9.1).
+    p.check(env.delivery.strategy === RolloutStrategyKind.BLUE_GREEN, 'delivery.canary.abortScaleDownDelay', `${canary.abortScaleDownDelay.toSeconds()}s`,
+      `applies only to the '${RolloutStrategyKind.BLUE_GREEN}' strategy: with no traffic router, Argo Rollouts scales an aborted canary down at once`);
+    positive(p, 'delivery.canary.abortScaleDownDelay', canary.abortScaleDownDelay);
+  }
   checkAnalysis(p, env);
   if (canaryImage !== undefined) {
     p.check(workload === WorkloadKind.DEPLOYMENTS, 'delivery.canaryImage', canaryImage.tag,

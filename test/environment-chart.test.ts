@@ -154,7 +154,8 @@ describe('derived, not repeated', () => {
     });
     expect(canary.canaryMetadata.labels).toEqual({ track: 'canary' });
     expect(canary.stableMetadata.labels).toEqual({ track: 'stable' });
-    expect(canary.abortScaleDownDelaySeconds).toBe(300);
+    // The controller ignores it for a canary without a traffic router (the canary drill shows the scale-down).
+    expect(canary.abortScaleDownDelaySeconds).toBeUndefined();
     expect(rollout.spec.progressDeadlineSeconds).toBe(900);
     expect(rollout.spec.progressDeadlineAbort).toBe(true);
     for (const name of ['search-engine', 'search-engine-stable', 'search-engine-canary']) {
