@@ -232,4 +232,20 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
     expect(line).toMatchObject({ tool: 'rollback', actor: 'canary-drill', result: 'success', from_revision: before.metadata.annotations['rollout.argoproj.io/revision'] });
     expect(Number(line.to_revision)).toBeGreaterThan(Number(line.from_revision));
   }, 120_000);
+
+  // Pins upstream behaviour that rollback.sh works around; when this fails, the plugin may be safe to use again.
+  test('negative control: the plugin\'s own undo copies the track label into the template and starts a new canary', async () => {
+    const stableHash = rollout().status.stableRS as string;
+    release('1.7.6');
+    const badHash = await canaryPlayedBy(await startEngine(FAILING), stableHash);
+    await waitForRollout('the controller to abort the canary', 120_000, () => (rollout().status.abort === true ? true : undefined), 100);
+    const known = new Set(replicaSets().map((rs) => rs.metadata.labels['rollouts-pod-template-hash'] as string));
+
+    cluster.must(['argo', 'rollouts', 'undo', ROLLOUT, '--namespace', namespace]);
+    const fresh = await waitForRollout('the undo to create a ReplicaSet', 30_000, () =>
+      replicaSets().find((rs) => !known.has(rs.metadata.labels['rollouts-pod-template-hash'])));
+    expect(rollout().spec.template.metadata.labels.track).toBe('stable');
+    expect(fresh.metadata.labels['rollouts-pod-template-hash']).not.toBe(stableHash);
+    expect(fresh.metadata.labels['rollouts-pod-template-hash']).not.toBe(badHash);
+  }, 180_000);
 });
