@@ -4,7 +4,8 @@ import { stringify } from 'yaml';
 import { ENVIRONMENTS } from '../../constructs/environments';
 import { CLUSTER_CONTEXT, eventually, LocalCluster } from '../support/cluster';
 import { HELM } from '../support/helm';
-import { COMMITTED_DIST, KubeObject, readObjects } from '../support/synth';
+import { TOOLS_BIN } from '../support/services';
+import { COMMITTED_DIST, KubeObject, readObjects, REPO_ROOT } from '../support/synth';
 import { run } from '../support/tools';
 
 /**
@@ -26,6 +27,14 @@ beforeAll(() => {
 
 afterAll(() => cluster?.stop());
 
+/** The version of `module` that a go.mod of tools/ pins (its require line). */
+function pinned(module: string, goMod: string): string {
+  const text = readFileSync(join(REPO_ROOT, 'tools', goMod, 'go.mod'), 'utf8');
+  const match = new RegExp(`^(?:require)?\\s*${module.replace(/[.]/g, '\\.')} (v\\S+)`, 'm').exec(text);
+  if (match === null) throw new Error(`tools/${goMod}/go.mod pins no ${module}`);
+  return match[1];
+}
+
 const lines = (output: string): string[] => output.split('\n').filter((line) => line !== '');
 
 /** The pod templates of a folder's workloads, by `Kind/name`. */
@@ -43,6 +52,20 @@ function podTemplates(objects: readonly KubeObject[]): Map<string, KubeObject> {
 /** A bare Pod with a template's spec, for a server-side dry run through admission. */
 const podFrom = (template: KubeObject, name: string, namespace: string): string =>
   stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: template.metadata?.labels }, spec: template.spec });
+
+test('every component reports the release that tools/cluster and tools/kwok pin, not v0.0.0', () => {
+  const kubernetes = pinned('k8s.io/kubernetes', 'cluster');
+  expect(kubernetes).toMatch(/^v1\.\d+\.\d+$/);
+  expect(JSON.parse(cluster.must(['get', '--raw', '/version'])).gitVersion).toBe(kubernetes);
+  expect(JSON.parse(cluster.must(['version', '--client', '-o', 'json'])).clientVersion.gitVersion).toBe(kubernetes);
+  for (const component of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
+    expect(run(join(TOOLS_BIN, component), ['--version']).output.trim()).toBe(`Kubernetes ${kubernetes}`);
+  }
+  const etcd = pinned('go.etcd.io/etcd/server/v3', 'cluster').slice(1);
+  expect(run(join(TOOLS_BIN, 'etcd'), ['--version']).output).toMatch(new RegExp(`^etcd Version: ${etcd}$`, 'm'));
+  expect(run(join(TOOLS_BIN, 'kwok'), ['--version']).output).toMatch(new RegExp(`^kwok version ${pinned('sigs.k8s.io/kwok', 'kwok')} `));
+  expect(cluster.must(['argo', 'rollouts', 'version'])).toMatch(new RegExp(`^kubectl-argo-rollouts: ${pinned('github.com/argoproj/argo-rollouts', 'cluster')}\n`));
+});
 
 describe.each(ENVIRONMENTS.map((e) => [e.name, e.namespace]))('dist/%s on a real API server', (name, namespace) => {
   const folder = join(COMMITTED_DIST, name);
