@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Duration } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ENVIRONMENTS } from '../../constructs/environments';
@@ -48,6 +48,8 @@ function drillSpec(prometheusUrl: string): EnvironmentSpec {
 let cluster: LocalCluster;
 let prometheus: PrometheusServer;
 let targetsFile: string;
+/** Temporary folders this drill made, removed when it ends. */
+const scratch: string[] = [];
 const engines: FakeEngine[] = [];
 /** Which fake engine plays the pods of each pod-template hash. */
 const engineOfHash = new Map<string, FakeEngine>();
@@ -110,6 +112,7 @@ async function canaryPlayedBy(engine: FakeEngine, previousHash: string): Promise
 beforeAll(async () => {
   cluster = LocalCluster.start({ rollouts: true });
   const dir = mkdtempSync(join(tmpdir(), 'search-ops-rollout-drill-'));
+  scratch.push(dir);
   targetsFile = join(dir, 'targets.json');
   writeFileSync(targetsFile, '[]');
   writeFileSync(join(dir, 'prometheus.yml'), stringify({
@@ -119,6 +122,7 @@ beforeAll(async () => {
   prometheus = await PrometheusServer.start(join(dir, 'prometheus.yml'));
 
   const dist = synthToTemp([drillSpec(prometheus.url)]);
+  scratch.push(dirname(dist));
   const apply = ['apply', '--server-side', '--field-manager', 'search-ops', '-f'];
   // The Namespace first: kubectl applies a folder's files in name order.
   cluster.must([...apply, join(dist, 'prod', `Namespace.${namespace}.k8s.yaml`)]);
@@ -135,10 +139,11 @@ beforeAll(async () => {
 afterAll(async () => {
   cluster?.stop();
   await Promise.allSettled([prometheus?.destroy(), ...engines.map((e) => e.stop())]);
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   console.log(`canary drill: ${seconds(Date.now() - drillStarted)} in all`);
 });
 
-describe('canary on a real control plane with the real Argo Rollouts controller', () => {
+describe('canary on a real control plane with the real Argo Rollouts controller (kwok fake node, fake engine processes)', () => {
   let goodHash = '';
 
   test('a healthy canary is promoted through every step to 100 %', async () => {
@@ -208,6 +213,7 @@ describe('canary on a real control plane with the real Argo Rollouts controller'
 
   test('scripts/rollback.sh undoes the aborted release through the real API, back to Healthy', async () => {
     const auditLog = join(mkdtempSync(join(tmpdir(), 'search-ops-audit-')), 'audit.log');
+    scratch.push(dirname(auditLog));
     const before = rollout();
     const setsBefore = replicaSets().map((rs) => rs.metadata.name).sort();
     const began = Date.now();
