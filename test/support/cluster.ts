@@ -73,10 +73,10 @@ export class LocalCluster {
     return JSON.parse(this.must([...args, '-o', 'json'])) as T;
   }
 
-  /** Stops every process the script started (by PID) and removes the folder, unless SEARCH_OPS_KEEP_CLUSTER_DIR asks to keep it for its logs. */
+  /** Stops every process the script started (by PID) and removes the folder, unless SEARCH_OPS_KEEP_TMP=1 asks to keep it for its logs. */
   public stop(): void {
     run('bash', [SCRIPT, 'stop', this.dir]);
-    if (process.env.SEARCH_OPS_KEEP_CLUSTER_DIR === '1') {
+    if (process.env.SEARCH_OPS_KEEP_TMP === '1') {
       console.log(`local cluster stopped; its CA, logs and etcd data are kept in ${this.dir}`);
       return;
     }
