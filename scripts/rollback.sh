@@ -265,17 +265,19 @@ rollback_rollout() {
   local plugin=false
   if kube_read argo rollouts version >/dev/null 2>&1; then plugin=true; fi
   # Everything read before the first change, so a lookup failure changes nothing.
-  local previous restored rs template ephemeral present key patch
+  local previous restored rs answer template ephemeral present key patch
   previous=$(previous_replicaset)
   restored=${previous%%$'\t'*}
   rs=${previous#*$'\t'}
-  template=$(kube_read get rs "$rs" -o 'jsonpath={.spec.template}')
+  # One read, so labels and template come from the same version: the labels line, then the template.
+  answer=$(kube_read get rs "$rs" -o 'jsonpath={.spec.template.metadata.labels}{"\n"}{.spec.template}')
+  present=$(label_keys "${answer%%$'\n'*}")
+  template=${answer#*$'\n'}
   # The hash label belongs to the old ReplicaSet; Argo Rollouts sets a fresh one.
   template=$(printf '%s' "$template" | sed -E \
     -e 's/,[[:space:]]*"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"//g' \
     -e 's/"rollouts-pod-template-hash"[[:space:]]*:[[:space:]]*"[^"]*"[[:space:]]*,?//g')
   ephemeral=$(ephemeral_label_keys)
-  present=$(label_keys "$(kube_read get rs "$rs" -o 'jsonpath={.spec.template.metadata.labels}')")
   # Replace the whole template: a merge patch would keep labels added since.
   patch="[{\"op\":\"replace\",\"path\":\"/spec/template\",\"value\":$template}"
   while IFS= read -r key; do

@@ -85,9 +85,10 @@ async function waitForRollout<T>(what: string, timeoutMs: number, probe: () => T
     return await eventually(what, timeoutMs, probe, intervalMs);
   } catch (error) {
     const summary = cluster.kubectl(['argo', 'rollouts', 'get', 'rollout', ROLLOUT, '--no-color', '--namespace', namespace]).output;
-    const runs = analysisRuns().map((r) => `${r.metadata.name}: ${r.status?.phase} ${JSON.stringify(r.status?.metricResults?.map((m: KubeObject) => [m.name, m.phase, m.measurements?.at(-1)?.value ?? m.message]))}`);
+    const all = analysisRuns();
+    const runs = all.map((r) => `${r.metadata.name}: ${r.status?.phase} ${JSON.stringify(r.status?.metricResults?.map((m: KubeObject) => [m.name, m.phase, m.measurements?.at(-1)?.value ?? m.message]))}`);
     const sets = replicaSets().map((rs) => `${rs.metadata.name}: spec ${rs.spec.replicas}, ready ${rs.status.readyReplicas ?? 0}, available ${rs.status.availableReplicas ?? 0}`);
-    const args = analysisRuns().map((r) => JSON.stringify(r.spec.args));
+    const args = all.map((r) => JSON.stringify(r.spec.args));
     const scraped = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('count by (namespace, rollouts_pod_template_hash) (search_requests_total)')}`).then((r) => r.text(), (e) => String(e));
     throw new Error(`${(error as Error).message}\n${summary}\n${sets.join('\n')}\n${runs.join('\n')}\nargs: ${args.join('\n')}\nscraped: ${scraped}\ntargets: ${readFileSync(targetsFile, 'utf8')}\nrollout status: ${JSON.stringify(rollout().status)}`);
   }

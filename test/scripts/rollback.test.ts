@@ -189,12 +189,11 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       ['get', 'rs', '-l'],
       ['get', 'rs', 'search-engine-7f9c8d6b5'],
       ['get', 'rollout', 'search-engine'],
-      ['get', 'rs', 'search-engine-7f9c8d6b5'],
       ['argo', 'rollouts', 'abort'],
       ['patch', 'rollout', 'search-engine'],
       ['get', 'rollout', 'search-engine'],
     ]);
-    expect(commands[6]).toEqual(['argo', 'rollouts', 'abort', 'search-engine']);
+    expect(commands[5]).toEqual(['argo', 'rollouts', 'abort', 'search-engine']);
     expect(calls.some((call) => call.includes('undo'))).toBe(false);
     expectConnectionFlags(calls);
     expect(result.stdout).toContain('rolled back rollout/search-engine in prod-eu/search-prod from revision 5 to 6\n');
@@ -213,16 +212,15 @@ describe('rollback.sh against a kubectl stand-in that records its arguments (no 
       ['argo', 'rollouts', 'version'],
     ]);
     expect(commands[2].slice(0, 4)).toEqual(['get', 'rs', '-l', 'app.kubernetes.io/name=search-engine']);
-    expect(commands[3]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template}']);
+    expect(commands[3]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template.metadata.labels}{"\\n"}{.spec.template}']);
     expect(commands[4]).toEqual(['get', 'rollout', 'search-engine', '-o', EPHEMERAL_JSONPATH]);
-    expect(commands[5]).toEqual(['get', 'rs', 'search-engine-7f9c8d6b5', '-o', 'jsonpath={.spec.template.metadata.labels}']);
-    expect(commands[6]).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '--subresource', 'status', '-p', '{"status":{"abort":true}}']);
-    expect(commands[7].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
+    expect(commands[5]).toEqual(['patch', 'rollout', 'search-engine', '--type', 'merge', '--subresource', 'status', '-p', '{"status":{"abort":true}}']);
+    expect(commands[6].slice(0, 6)).toEqual(['patch', 'rollout', 'search-engine', '--type', 'json', '-p']);
     const { 'rollouts-pod-template-hash': _hash, ...labels } = PREVIOUS_TEMPLATE.metadata.labels;
-    expect(JSON.parse(commands[7][6])).toEqual([{ op: 'replace', path: '/spec/template', value: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } }]);
-    expect(commands[7][6]).not.toContain('rollouts-pod-template-hash');
-    expect(commands[8]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
-    expect(commands).toHaveLength(9);
+    expect(JSON.parse(commands[6][6])).toEqual([{ op: 'replace', path: '/spec/template', value: { ...PREVIOUS_TEMPLATE, metadata: { ...PREVIOUS_TEMPLATE.metadata, labels } } }]);
+    expect(commands[6][6]).not.toContain('rollouts-pod-template-hash');
+    expect(commands[7]).toEqual(['get', 'rollout', 'search-engine', '-o', REVISION_JSONPATH]);
+    expect(commands).toHaveLength(8);
     expect(result.stdout).toContain('previous revision: 4 (ReplicaSet search-engine-7f9c8d6b5)\n');
     expect(result.stdout).toContain('rolled back rollout/search-engine in prod-eu/search-prod from revision 5 to 6\n');
   });

@@ -11,7 +11,7 @@ export interface StubReplicaSet {
   readonly name: string;
   /** `Kind/name` of the owner, as the script's listing prints it. */
   readonly owner: string;
-  /** Answer to `get rs <name> -o jsonpath={.spec.template}`. */
+  /** The template that `get rs <name> -o jsonpath=...` answers with, after its labels. */
   readonly template?: Record<string, unknown>;
 }
 
